@@ -1,0 +1,41 @@
+# minewatch — every target does its own set-up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_DB ?= out/demo.duckdb
+SYSTEM_PACKAGES_BENCH = libndpi-bin tshark time
+
+.PHONY: setup test test-fast demo bench bench-deps clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test,verify]' || echo "warning: CryptoNight/RandomX bindings did not build; XMR shares will be 'unverifiable'"
+	$(PY) -c "from minewatch.sources.pcap import read_capture as r; list(r('tests/data/real/benign/jsonrpc.pcap'))"  # compile + cache the packet kernel
+	rm -f $(VENV)/.installed-*; touch $@
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+demo: setup
+	@mkdir -p out
+	rm -f $(DEMO_DB)
+	$(VENV)/bin/minewatch scan tests/data/real tests/data/synth --db $(DEMO_DB)
+	$(VENV)/bin/minewatch evidence --db $(DEMO_DB) --kind ip
+
+bench-deps:
+	scripts/system-deps.sh $(SYSTEM_PACKAGES_BENCH)
+
+bench: setup bench-deps
+	$(PY) bench/bench_detection.py
+	$(PY) bench/bench_throughput.py
+
+clean:
+	rm -rf $(VENV) out bench/out .pytest_cache
