@@ -136,3 +136,15 @@ def test_combine_skips_sessions_without_estimate():
     a = (_est(10.0, 5, 1000.0), 0.0, 100.0)
     assert hr.combine([none, a]).hashrate_hs == pytest.approx(10.0)
     assert hr.combine([none]).hashrate_hs is None
+
+
+def test_poisson_interval_matches_scipy_chi2():
+    from scipy.stats import chi2
+
+    from minewatch.estimate.hashrate import poisson_interval
+    for n in (0, 1, 2, 5, 30, 33, 100, 1000, 2000, 2001, 5000, 10**6):
+        lo, hi = poisson_interval(n)
+        want_lo = 0.0 if n == 0 else chi2.ppf(0.025, 2 * n) / 2
+        want_hi = chi2.ppf(0.975, 2 * n + 2) / 2
+        assert lo == pytest.approx(want_lo, rel=1e-6, abs=1e-12)
+        assert hi == pytest.approx(want_hi, rel=1e-6)

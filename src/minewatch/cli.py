@@ -36,7 +36,10 @@ def scan(paths: list[Path] = typer.Argument(..., help="Capture files (pcap, pcap
          as_json: bool = typer.Option(False, "--json", help="JSON Lines, one per session"),
          progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                                  help="Progress bar (default: on for large "
-                                                      "inputs on a terminal)")) -> None:
+                                                      "inputs on a terminal)"),
+         verify: int = typer.Option(8, "--verify", min=0,
+                                    help="Shares per session to recompute as proof of work "
+                                         "(0: none)")) -> None:
     """Scan packet captures for mining sessions and store them as evidence."""
     from .scan import expand, scan_paths
     from .store.duckdb import DuckDBStore
@@ -50,9 +53,9 @@ def scan(paths: list[Path] = typer.Argument(..., help="Capture files (pcap, pcap
                       DownloadColumn(), TimeRemainingColumn(), console=err) as bar:
             task = bar.add_task("scan", total=total or 1, file="")
             result = scan_paths(paths, store, lambda f, done, tot: bar.update(
-                task, completed=done, file=Path(f).name))
+                task, completed=done, file=Path(f).name), verify=verify)
     else:
-        result = scan_paths(paths, store)
+        result = scan_paths(paths, store, verify=verify)
     for w in result.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     for e in result.errors:
@@ -146,7 +149,8 @@ def evidence(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     for r in rows:
         t.add_row(r["first_seen"].strftime("%Y-%m-%d %H:%M:%S"), r["detector"],
                   f"{r['entity_kind']} {r['entity']}", r["counterpart"] or "—",
-                  f"{r['coin'] or '?'}/{r['algorithm'] or '?'}", fmt_rate(r["hashrate_hs"]),
+                  f"{r['coin'] or '?'}/{r['algorithm'] or '?'}",
+                  fmt_rate(r["hashrate_hs"], r["algorithm"]),
                   f"{r['score']:.2f}", (r["reasons"] or [""])[0])
     out.print(t)
 

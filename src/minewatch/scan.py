@@ -66,17 +66,22 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     return out, errors
 
 
+DEFAULT_VERIFY = 8   # shares recomputed per session: one valid share already proves hashing, and
+                     # RandomX costs ~35 ms a hash; `--verify N` raises it
+
+
 def scan_paths(paths: Iterable[str | Path], store=None,
-               progress: Callable[[str, int, int], None] | None = None) -> ScanResult:
+               progress: Callable[[str, int, int], None] | None = None,
+               verify: int = DEFAULT_VERIFY) -> ScanResult:
     """Scan captures; evidence goes to `store` (if given). `progress(file, done, total)` is
-    called with byte counts."""
+    called with byte counts; `verify` shares per session are recomputed."""
     from .detectors.stratum import StratumDetector
 
     files, errors = expand(paths)
     result = ScanResult(errors=errors)
     total = sum(f.stat().st_size for f in files) or 1
     done_before = 0
-    detector = StratumDetector()
+    detector = StratumDetector(verify_limit=verify)
     for f in files:
         stats = CaptureStats(str(f))
         size = f.stat().st_size

@@ -515,6 +515,8 @@ def walk_pcapng(b, start, end, big, if_link, if_tsdiv, last_ts, frame0, chunk_no
         if end - o < 12:
             return o, frame, nsel, nex, ST_NEED_MORE, ts
         btype = _u32(b, o, big)
+        if btype == 0x0A0D0D0A:  # section header: its own byte order decides, Python reads it
+            return o, frame, nsel, nex, ST_META_BLOCK, ts
         blen = _u32(b, o + 4, big)
         if blen < 12 or (blen & 3) != 0 or blen > MAX_SNAP + 64:
             return o, frame, nsel, nex, ST_BAD_RECORD, ts
