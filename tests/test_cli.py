@@ -88,3 +88,30 @@ def test_truncated_capture_warns_and_keeps_sessions(tmp_path):
 def test_evidence_without_store_is_an_error(tmp_path):
     res = runner.invoke(app, ["evidence", "--db", str(tmp_path / "none.duckdb")])
     assert res.exit_code == 2
+
+
+def test_progress_bar_on_request():
+    res = runner.invoke(app, ["scan", str(MINING), "--db", ":memory:", "--progress"])
+    assert res.exit_code == 0
+    assert "mining.pcapng" in res.stderr and "kB" in res.stderr
+
+
+def test_verify_budget_zero_checks_no_share():
+    res = runner.invoke(app, ["scan", str(MINING), "--db", ":memory:", "--json", "--verify", "0"])
+    rows = _jsonl(res.stdout)
+    assert rows and all(not r["shares_verified"] for r in rows)
+    res = runner.invoke(app, ["scan", str(MINING), "--db", ":memory:", "--json"])
+    assert any(r["shares_verified"] for r in _jsonl(res.stdout))
+
+
+def test_randomx_recomputation_is_opt_in():
+    from .conftest import SYNTH
+    xmrig = str(SYNTH / "xmrig_login_agent.pcap")
+    off = _jsonl(runner.invoke(app, ["scan", xmrig, "--db", ":memory:", "--json"]).stdout)
+    assert any("off by default" in " ".join(r["reasons"]) for r in off)
+    on = _jsonl(runner.invoke(app, ["scan", xmrig, "--db", ":memory:", "--json",
+                                    "--verify-randomx"]).stdout)
+    # the synthetic results are random bytes (no RandomX VM in the generator): recomputation
+    # must call them invalid, never valid
+    text = " ".join(" ".join(r["reasons"]) for r in on)
+    assert "off by default" not in text and "invalid" in text

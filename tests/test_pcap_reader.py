@@ -207,3 +207,16 @@ def test_kernel_names_agree_with_dpkt():
         assert got_dns == want_dns, name
         assert got_sni == want_sni, name
         assert want_dns or want_sni
+
+
+def test_cut_gzip_capture_keeps_what_was_read(tmp_path):
+    src = REAL / "ndpi/mining.pcapng"
+    gz = tmp_path / "mining.pcapng.gz"
+    with open(src, "rb") as fi, gzip.open(gz, "wb") as fo:
+        shutil.copyfileobj(fi, fo)
+    cut = tmp_path / "cut.pcapng.gz"
+    cut.write_bytes(gz.read_bytes()[: gz.stat().st_size // 2])
+    recs, stats = _read(cut)
+    assert stats.warnings and "cut.pcapng.gz" in stats.warnings[0]
+    assert 0 < stats.frames < 673
+    assert any(isinstance(r, StreamChunk) for r in recs)

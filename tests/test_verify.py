@@ -417,10 +417,13 @@ def test_randomx_reference_vector_and_share():
     key = b"test key 000"
     result = verify.randomx_hash(key, hashing_blob).hex()
     rx_job = dict(job, algo="rx/0", seed_hash=key.hex(), target="ffffffff")
-    r = check_cryptonote_share(rx_job, dict(sub, result=result))
+    r = check_cryptonote_share(rx_job, dict(sub, result=result), randomx=True)
     assert r.status == "valid" and r.algorithm == "randomx"
     # the captured CryptoNight result is not a RandomX hash of the same blob
-    assert check_cryptonote_share(rx_job, sub).status == "invalid"
+    assert check_cryptonote_share(rx_job, sub, randomx=True).status == "invalid"
+    # RandomX is recomputed only on request (cost); otherwise the claim is checked, honestly
+    off = check_cryptonote_share(rx_job, dict(sub, result=result))
+    assert off.status == "unverifiable" and "off by default" in off.reason
 
 
 # ------------------------------------------------------------------ never raise

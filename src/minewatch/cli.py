@@ -39,7 +39,10 @@ def scan(paths: list[Path] = typer.Argument(..., help="Capture files (pcap, pcap
                                                       "inputs on a terminal)"),
          verify: int = typer.Option(8, "--verify", min=0,
                                     help="Shares per session to recompute as proof of work "
-                                         "(0: none)")) -> None:
+                                         "(0: none)"),
+         verify_randomx: bool = typer.Option(False, "--verify-randomx",
+                                             help="Also recompute RandomX (Monero) shares: "
+                                                  "256 MiB and ~0.7 s per seed")) -> None:
     """Scan packet captures for mining sessions and store them as evidence."""
     from .scan import expand, scan_paths
     from .store.duckdb import DuckDBStore
@@ -53,9 +56,10 @@ def scan(paths: list[Path] = typer.Argument(..., help="Capture files (pcap, pcap
                       DownloadColumn(), TimeRemainingColumn(), console=err) as bar:
             task = bar.add_task("scan", total=total or 1, file="")
             result = scan_paths(paths, store, lambda f, done, tot: bar.update(
-                task, completed=done, file=Path(f).name), verify=verify)
+                task, completed=done, file=Path(f).name), verify=verify,
+                                verify_randomx=verify_randomx)
     else:
-        result = scan_paths(paths, store, verify=verify)
+        result = scan_paths(paths, store, verify=verify, verify_randomx=verify_randomx)
     for w in result.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     for e in result.errors:

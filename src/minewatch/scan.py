@@ -72,7 +72,7 @@ DEFAULT_VERIFY = 8   # shares recomputed per session: one valid share already pr
 
 def scan_paths(paths: Iterable[str | Path], store=None,
                progress: Callable[[str, int, int], None] | None = None,
-               verify: int = DEFAULT_VERIFY) -> ScanResult:
+               verify: int = DEFAULT_VERIFY, verify_randomx: bool = False) -> ScanResult:
     """Scan captures; evidence goes to `store` (if given). `progress(file, done, total)` is
     called with byte counts; `verify` shares per session are recomputed."""
     from .detectors.stratum import StratumDetector
@@ -81,7 +81,7 @@ def scan_paths(paths: Iterable[str | Path], store=None,
     result = ScanResult(errors=errors)
     total = sum(f.stat().st_size for f in files) or 1
     done_before = 0
-    detector = StratumDetector(verify_limit=verify)
+    detector = StratumDetector(verify_limit=verify, verify_randomx=verify_randomx)
     for f in files:
         stats = CaptureStats(str(f))
         size = f.stat().st_size

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..estimate import hashrate as hr
@@ -26,13 +26,16 @@ class SessionResult:
     estimate: hr.HashrateEstimate
     window: tuple[float, float]
     reported_hs: float | None
+    run: Any = None                     # _stratum_http.Run: estimated with its run, not alone
+    shares: list[hr.Share] = field(default_factory=list)
 
 
-def build_session(facts: Facts, names: list[NameObservation], detector: Any) -> SessionResult | None:
+def build_session(facts: Facts, names: list[NameObservation], detector: Any,
+                  run: Any = None) -> SessionResult | None:
     if facts.signals == 0 and not facts.sv2_sizes:
         return None
     ident = identify(facts, names)
-    checks = _verify(facts, ident.flavour, detector.verify_limit)
+    checks = _verify(facts, ident.flavour, detector.verify_limit, detector.verify_randomx)
     verified = Counter(c.algorithm for c in checks if c.status == "valid" and c.algorithm)
     resolve_algorithm(facts, ident, verified)
     k, k_why = hr.k_factor(ident.flavour, ident.algorithm)
@@ -40,9 +43,16 @@ def build_session(facts: Facts, names: list[NameObservation], detector: Any) -> 
     start = facts.first_job[0] if facts.first_job else facts.first_ts
     est = hr.estimate(shares, start, facts.last_ts)
     reason = _hashrate_reason(est, k, k_why, facts)
+    if run is not None:     # a sub-second connection alone gives no rate; its run does
+        if facts.shares:
+            reason = (f"one of {run.connections} HTTP connections from {run.client_ip} to "
+                      f"{run.server}; their shares are estimated together on the host row")
+        est = replace(est, hashrate_hs=None, low_hs=None, high_hs=None, reason=reason)
     score, conf = _score(facts, checks)
     reported = _reported(facts)
     obs = _observables(facts, ident, checks, est, reason, reported)
+    if run is not None:
+        obs["hashrate_upper_hs"] = None
     ev = Evidence(
         detector=detector.name, detector_version=detector.version, entity_kind="ip:port",
         entity=facts.conn.client, counterpart=facts.conn.server,
@@ -55,7 +65,7 @@ def build_session(facts: Facts, names: list[NameObservation], detector: Any) -> 
         key_facts=(facts.conn.client, facts.conn.server, facts.first_frame))
     window = (start, facts.last_ts)
     return SessionResult(ev, facts.conn.client_ip, ident.algorithm, est, window,
-                         reported[0] if reported else None)
+                         reported[0] if reported else None, run, shares)
 
 
 # --------------------------------------------------------------------------- shares
@@ -69,7 +79,7 @@ def _share_hashes(s: ShareRec, k: float | None) -> float | None:
     return value * k if k else None
 
 
-def _verify(facts: Facts, flavour: str, limit: int) -> list[Any]:
+def _verify(facts: Facts, flavour: str, limit: int, randomx: bool = False) -> list[Any]:
     """Check up to `limit` shares against their jobs with estimate.verify (lazy import: the
     verifier is optional; a missing or failing verifier leaves shares unverifiable)."""
     if flavour not in ("stratum1", "cryptonote") or limit <= 0:
@@ -86,16 +96,17 @@ def _verify(facts: Facts, flavour: str, limit: int) -> list[Any]:
             break
         if s.job is None:
             continue
-        s.check = _check_one(verify, facts, flavour, s)
+        s.check = _check_one(verify, facts, flavour, s, randomx)
         out.append(s.check)
     return out
 
 
-def _check_one(verify: Any, facts: Facts, flavour: str, s: ShareRec) -> Any:
+def _check_one(verify: Any, facts: Facts, flavour: str, s: ShareRec,
+               randomx: bool = False) -> Any:
     job = s.job
     try:
         if flavour == "cryptonote":
-            return verify.check_cryptonote_share(job.params, s.params)
+            return verify.check_cryptonote_share(job.params, s.params, randomx)
         if job.target_hex is not None and _is_equihash(facts):
             return verify.check_equihash_share(job.params, facts.extranonce1 or "", s.params,
                                                job.target_hex)
@@ -161,6 +172,9 @@ def _hashrate_reason(est: hr.HashrateEstimate, k: float | None, k_why: str,
         return est.reason
     if facts.signals == 0:
         return "Stratum V2 is encrypted (Noise): shares and difficulty are not visible"
+    if _one_sided(facts):
+        return ("no shares seen: only the pool's side of the connection is in the capture, "
+                "so the miner's submissions are not visible")
     known_job = any(s.job is not None for s in facts.shares)
     unit_diff = any(s.job and s.job.diff and s.job.diff[1] == "diff" for s in facts.shares)
     if facts.shares and known_job and unit_diff and k is None:
@@ -169,6 +183,11 @@ def _hashrate_reason(est: hr.HashrateEstimate, k: float | None, k_why: str,
         return (f"{est.reason}: every share refers to a job sent before the capture "
                 "started, so the difficulty in force is unknown")
     return est.reason
+
+
+def _one_sided(facts: Facts) -> bool:
+    """No byte from the miner captured: its share count is unknown, not zero."""
+    return facts.bytes_c2s == 0 and not facts.shares
 
 
 def _unit(algorithm: str | None) -> str:
@@ -251,6 +270,10 @@ def _share_lines(facts: Facts, ident: Identity, checks: list[Any],
         out.append(f"{v['valid']} of {len(checks)} checked share(s) verified as valid proof of "
                    f"work{' (' + ', '.join(sorted(algos)) + ')' if algos else ''}; "
                    f"{v['invalid']} invalid, {v['unverifiable']} unverifiable")
+        for status in ("invalid", "unverifiable"):   # say why, once, in the verifier's words
+            why = next((c.reason for c in checks if c.status == status and c.reason), None)
+            if why:
+                out.append(f"first {status} share: {why}")
     return out
 
 
@@ -296,6 +319,7 @@ def _observables(facts: Facts, ident: Identity, checks: list[Any], est: hr.Hashr
                  hr_reason: str, reported: Any) -> dict[str, Any]:
     st = Counter(s.status for s in facts.shares)
     cv = Counter(c.status for c in checks)
+    blind = _one_sided(facts)
     last_job = next(reversed(facts.jobs.values()), None)
     upper = None
     if est.hashrate_hs is None and not facts.shares and last_job and last_job.diff:
@@ -310,8 +334,10 @@ def _observables(facts: Facts, ident: Identity, checks: list[Any], est: hr.Hashr
         "wallet_kind": ident.wallet_kind, "worker": ident.worker, "login": ident.login,
         "agent": facts.agent, "pool_host": ident.pool_host,
         "pool_host_source": ident.pool_host_source,
-        "shares_submitted": len(facts.shares), "shares_accepted": st["accepted"],
-        "shares_rejected": st["rejected"], "shares_pending": st["pending"],
+        "shares_submitted": None if blind else len(facts.shares),
+        "shares_accepted": None if blind else st["accepted"],
+        "shares_rejected": None if blind else st["rejected"],
+        "shares_pending": None if blind else st["pending"],
         "shares_verified": cv["valid"], "shares_invalid": cv["invalid"],
         "shares_checked": len(checks),
         "reported_hashrate_hs": reported[0] if reported else None,

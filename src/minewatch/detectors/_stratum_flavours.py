@@ -15,6 +15,8 @@ from ..estimate.hashrate import (cryptonote_difficulty, getwork_target_to_hashes
 from ..protocols.stratum import (ES2_TAG, Message, MsgInfo, cn_algorithm, describe, hex_int,
                                  is_hex, share_status, subscribe_fields)
 from ..records import CLIENT_TO_SERVER
+from ._stratum_http import (bip22_status, path_login, prev_key, submitblock_key,
+                            template_hashes, template_key)
 from ._stratum_session import Event, Facts, Job, Pending, ShareRec
 
 MINER_AGENT = re.compile(r"cgminer|bfgminer|bmminer|sgminer|cpuminer|minerd|ccminer|ethminer|"
@@ -82,6 +84,8 @@ def _on_http(facts: Facts, ev: Event) -> None:
     user = hm.basic_auth_user()
     if user:
         facts.logins.append((user, "HTTP Basic auth", ev.frame))
+    elif not facts.logins and path_login(hm.target):
+        facts.logins.append((path_login(hm.target), "HTTP request path", ev.frame))
 
 
 # --------------------------------------------------------------------------- client side
@@ -110,6 +114,19 @@ def _c_subscribe(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
         facts.tracker.set_default(1.0, "diff")     # Stratum v1: difficulty 1 until told
 
 
+def _c_hello(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
+    """EthereumStratum/2.0.0 as ethminer speaks it: the client opens with mining.hello
+    {agent, host, port, proto}; the later mining.subscribe has no params."""
+    p = msg.params
+    if not isinstance(p, dict) or "agent" not in p and "host" not in p:
+        return                      # the draft's server-sent hello
+    facts.session_start_seen = True
+    if isinstance(p.get("agent"), str) and p["agent"] and not facts.agent:
+        facts.agent, facts.agent_source = p["agent"], "mining.hello"
+    if isinstance(p.get("host"), str) and p["host"]:
+        facts.subscribe_host = p["host"]
+
+
 def _c_authorize(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
     p = msg.params
     if isinstance(p, list) and p and isinstance(p[0], str):
@@ -132,6 +149,7 @@ def _c_submit(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
 
 
 def _c_hashrate(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
+    _relayed_worker(facts, msg)
     p = msg.params
     if isinstance(p, list) and p:
         v = hex_int(p[0]) if isinstance(p[0], str) else None
@@ -147,7 +165,17 @@ def _c_eth_login(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
         facts.worker_field = w
 
 
+def _relayed_worker(facts: Facts, msg: Message) -> None:
+    """The "worker" member of eth_submitWork/eth_submitHashrate names the rig the share is
+    credited to; an eth-proxy logs in under its own name ("Proxy_0.0.5") and relays each rig's
+    name (its HTTP path) here."""
+    w = msg.extra.get("worker")
+    if isinstance(w, str) and w.strip():
+        facts.share_workers[w.strip()] += 1
+
+
 def _c_eth_submit(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
+    _relayed_worker(facts, msg)
     p = msg.params
     if isinstance(p, list) and len(p) >= 2 and isinstance(p[1], str):
         _add_share(facts, ev, msg, _norm(p[1]), shares)
@@ -161,6 +189,8 @@ def _c_cn_login(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
         facts.agent, facts.agent_source = p["agent"], "login agent"
     if isinstance(p.get("rigid"), str) and p["rigid"]:
         facts.worker_field = p["rigid"]
+    if isinstance(p.get("pass"), str):
+        facts.password = p["pass"]
     _cn_claim(facts, ev, p, "login")
 
 
@@ -188,7 +218,9 @@ def _c_getwork(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
 
 
 def _c_submitblock(facts: Facts, ev: Event, msg: Message, shares: dict) -> None:
-    _add_share(facts, ev, msg, None, shares)
+    keys = submitblock_key(msg.params)
+    jid = next((k for k in keys if k in facts.jobs), keys[-1] if keys else None)
+    _add_share(facts, ev, msg, jid, shares)
 
 
 def _add_share(facts: Facts, ev: Event, msg: Message, jid: str | None, shares: dict) -> None:
@@ -200,7 +232,7 @@ def _add_share(facts: Facts, ev: Event, msg: Message, jid: str | None, shares: d
 
 _CLIENT: dict[str, Callable] = {
     "mining.subscribe": _c_subscribe, "mining.authorize": _c_authorize,
-    "mining.submit": _c_submit, "mining.hashrate": _c_hashrate,
+    "mining.hello": _c_hello, "mining.submit": _c_submit, "mining.hashrate": _c_hashrate,
     "eth_submitLogin": _c_eth_login, "eth_submitWork": _c_eth_submit,
     "eth_submitHashrate": _c_hashrate, "login": _c_cn_login, "submit": _c_cn_submit,
     "keepalived": _c_cn_keepalive, "getwork": _c_getwork, "submitblock": _c_submitblock,
@@ -314,6 +346,12 @@ def _r_share(facts: Facts, ev: Event, msg: Message, item: Any, shares: dict) -> 
         rec.status, rec.reply_frame = share_status(msg), ev.frame
 
 
+def _r_submitblock(facts: Facts, ev: Event, msg: Message, item: Any, shares: dict) -> None:
+    rec = shares.get(_evkey(item[1]))
+    if rec is not None:
+        rec.status, rec.reply_frame = bip22_status(msg), ev.frame
+
+
 def _r_cn_login(facts: Facts, ev: Event, msg: Message, item: Any, shares: dict) -> None:
     r = msg.result
     facts.auth.append(share_status(msg) == "accepted" or isinstance(r, dict) and "job" in r)
@@ -342,7 +380,7 @@ def _r_getwork(facts: Facts, ev: Event, msg: Message, item: Any, shares: dict) -
 _REPLY: dict[str, Callable] = {
     "mining.subscribe": _r_subscribe, "mining.authorize": _r_authorize,
     "mining.configure": _r_configure, "mining.submit": _r_share,
-    "eth_submitWork": _r_share, "submit": _r_share, "submitblock": _r_share,
+    "eth_submitWork": _r_share, "submit": _r_share, "submitblock": _r_submitblock,
     "login": _r_cn_login, "getjob": _r_job_request, "eth_getWork": _r_job_request,
     "eth_submitLogin": _r_eth_login, "getwork": _r_getwork,
     "getblocktemplate": _r_job_request,
@@ -366,14 +404,26 @@ def _bind_shape(facts: Facts, ev: Event, shape: str, result: Any) -> None:
     facts.server_shapes.setdefault(shape, []).append(ev.frame)
     if shape == "work package":
         _bind_work(facts, ev, result)
-    elif shape == "job":
-        _bind_cn_job(facts, ev, result["job"])
+    elif shape == "job":      # login reply {"job": …}, getjob reply = the job itself
+        _bind_cn_job(facts, ev, result["job"] if isinstance(result.get("job"), dict) else result)
+    elif shape == "template":
+        _bind_template(facts, ev, result)
     elif shape == "getwork":
         key = _getwork_key(result["data"])
         if key not in facts.jobs:
             hashes = getwork_target_to_hashes(result["target"])
             facts.tracker.bind_value(key, hashes, "hashes")
             _new_job(facts, Job(key, ev.ts, ev.frame, result, facts.tracker.for_job(key)))
+
+
+def _bind_template(facts: Facts, ev: Event, t: dict) -> None:
+    key = template_key(t)
+    if key in facts.jobs:
+        return
+    facts.tracker.bind_value(key, template_hashes(t), "hashes")
+    job = Job(key, ev.ts, ev.frame, t, facts.tracker.for_job(key))
+    _new_job(facts, job)
+    facts.jobs[prev_key(str(t.get("previousblockhash", "")))] = job   # submit without workid
 
 
 def _bind_cn_job(facts: Facts, ev: Event, job: Any) -> None:

@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..protocols.stratum import FLAVOUR_NAMES
+from ..estimate.hashrate import compact_difficulty
+from ..protocols.stratum import FLAVOUR_NAMES, notify_nbits
 from ..records import NameObservation
 from ._stratum_session import Facts
 
@@ -38,6 +39,9 @@ COIN_ALGORITHM = {"BTC": "sha256d", "BCH": "sha256d", "LTC": "scrypt", "DOGE": "
                   "RVN": "kawpow", "ERG": "autolykos2", "KAS": "kheavyhash", "DASH": "x11"}
 ALGORITHM_COIN = {"randomx": "XMR", "cryptonight": "XMR", "ethash": "ETH", "etchash": "ETC"}
 ETH_MERGE_TS = 1663224162.0      # 2022-09-15: no ETH ethash mining after The Merge
+# Bitcoin passed this network difficulty in 2019; no other chain whose jobs carry Bitcoin-style
+# nbits (BCH, BSV, LTC, DOGE …) has come within 10× of it, so such nbits name the chain.
+BITCOIN_ONLY_DIFFICULTY = 1e13
 
 
 @dataclass
@@ -86,12 +90,26 @@ def _wallet(facts: Facts, ident: Identity) -> None:
     login = facts.logins[0][0]
     ident.login = login
     wallet, worker = split_login(login)
-    ident.wallet, ident.worker = wallet, worker or facts.worker_field
+    relayed = facts.share_workers.most_common(1)[0][0] if facts.share_workers else None
+    ident.wallet = wallet
+    ident.worker = worker or relayed or facts.worker_field or password_worker(facts.password)
     info = classify_wallet(wallet) if wallet else None
     if info is not None:
         ident.wallet_valid = bool(getattr(info, "valid", False))
         ident.wallet_kind = getattr(info, "kind", None)
         ident.wallet_coin = getattr(info, "coin", None)
+
+
+_PLACEHOLDER_PASS = {"", "x", "pass", "password", "none", "null", "1", "123"}
+
+
+def password_worker(password: str | None) -> str | None:
+    """nodejs-pool (supportxmr) takes the worker name from the CryptoNote password,
+    "worker[:email]"; "x" and friends are placeholders, e-mails are not names."""
+    if not password:
+        return None
+    name = password.split(":", 1)[0].strip()
+    return None if name.lower() in _PLACEHOLDER_PASS or "@" in name else name
 
 
 def split_login(login: str) -> tuple[str, str | None]:
@@ -171,6 +189,7 @@ def resolve_algorithm(facts: Facts, ident: Identity, verified: Counter) -> None:
     fl = ident.flavour
     hcoin, halgo, hname = host_hint(ident.pool_host, facts.subscribe_host, facts.http_host)
     shape = _shape_algorithm(facts)
+    chain = _bitcoin_nbits(facts) if fl == "stratum1" else None
     if fl == "cryptonote":
         _set(ident, shape, f"CryptoNote {facts.algo_hints[-1][1]}" if shape else "")
     elif fl in ("ethproxy", "ethstratum1", "ethstratum2") or shape in ("ethash", "etchash"):
@@ -189,11 +208,24 @@ def resolve_algorithm(facts: Facts, ident: Identity, verified: Counter) -> None:
         _set(ident, algo, f"{verified[algo]} share(s) verified as {algo}")
     elif ident.wallet_coin in COIN_ALGORITHM and ident.wallet_valid:
         _set(ident, COIN_ALGORITHM[ident.wallet_coin], f"{ident.wallet_coin} wallet address")
+    elif chain:
+        _set(ident, "sha256d", chain)
     elif halgo:
         _set(ident, halgo, f"pool host {hname}")
     elif agent_hint(facts.agent):
         _set(ident, agent_hint(facts.agent), f"mining software {facts.agent}")
-    _resolve_coin(facts, ident, hcoin, hname)
+    _resolve_coin(facts, ident, hcoin, hname, chain)
+
+
+def _bitcoin_nbits(facts: Facts) -> str | None:
+    """Basis text when the latest job's nbits is a network difficulty only Bitcoin has."""
+    bits = next((b for j in reversed(facts.jobs.values())
+                 if (b := notify_nbits(j.params)) is not None), None)
+    diff = compact_difficulty(bits) if bits is not None else None
+    if diff is None or diff < BITCOIN_ONLY_DIFFICULTY:
+        return None
+    return (f"nbits {bits:08x} in mining.notify = network difficulty {diff:.4g}, "
+            f"which only Bitcoin (SHA-256d) has reached")
 
 
 def _set(ident: Identity, algo: str | None, basis: str) -> None:
@@ -209,11 +241,14 @@ def _shape_algorithm(facts: Facts) -> str | None:
     return facts.algo_hints[-1][0] if facts.algo_hints else None
 
 
-def _resolve_coin(facts: Facts, ident: Identity, hcoin: str | None, hname: str | None) -> None:
+def _resolve_coin(facts: Facts, ident: Identity, hcoin: str | None, hname: str | None,
+                  chain: str | None) -> None:
     algo = ident.algorithm
     if ident.wallet_coin and ident.wallet_valid and \
             COIN_ALGORITHM.get(ident.wallet_coin, algo) == algo:
         ident.coin, ident.coin_basis = ident.wallet_coin, "wallet address"
+    elif chain and algo == "sha256d":
+        ident.coin, ident.coin_basis = "BTC", "network difficulty from nbits"
     elif hcoin and (algo is None or COIN_ALGORITHM.get(hcoin, algo) == algo):
         ident.coin, ident.coin_basis = hcoin, f"pool host {hname}"
     elif algo in ALGORITHM_COIN:

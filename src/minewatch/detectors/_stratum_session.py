@@ -59,7 +59,9 @@ class Facts:
     http_host: str | None = None
     http_headers: dict[str, str] = field(default_factory=dict)   # mining-specific headers seen
     logins: list[tuple[str, str, int]] = field(default_factory=list)   # (login, via, frame)
-    worker_field: str | None = None
+    worker_field: str | None = None                            # login's own worker / rigid
+    share_workers: Counter = field(default_factory=Counter)    # "worker" on relayed submits
+    password: str | None = None                                # CryptoNote login "pass"
     auth: list[bool] = field(default_factory=list)
     extranonce1: str | None = None
     version_mask: str | None = None

@@ -15,6 +15,7 @@ from ..evidence import Evidence
 from ..records import ConnSummary, NameObservation, StreamChunk
 from . import register
 from ._stratum_evidence import SessionResult, build_session, fmt_rate
+from ._stratum_http import http_runs, link_work, merge_runs
 from ._stratum_session import Session
 
 SV2_SIZES = (64, 234)     # Noise NX handshake: client ElligatorSwift key, server reply
@@ -31,8 +32,9 @@ class StratumDetector:
     name = "stratum"
     version = "1"
 
-    def __init__(self, verify_limit: int = 64):
+    def __init__(self, verify_limit: int = 64, verify_randomx: bool = False):
         self.verify_limit = verify_limit     # shares per session checked by estimate.verify
+        self.verify_randomx = verify_randomx  # RandomX costs 256 MiB + ~0.7 s per seed: opt-in
         self._reset()
 
     def _reset(self) -> None:
@@ -51,17 +53,20 @@ class StratumDetector:
 
     def finish(self) -> list[Evidence]:
         results = []
-        for sess in sorted(self._sessions.values(), key=_order):
-            facts = sess.analyse()
+        analysed = [sess.analyse() for sess in sorted(self._sessions.values(), key=_order)]
+        link_work(analysed)             # HTTP miners fetch work and submit in other connections
+        runs = http_runs(analysed)
+        for facts in analysed:
             facts.sv2_sizes = _sv2(facts)
-            res = build_session(facts, self._names.get(facts.conn.server_ip, []), self)
+            res = build_session(facts, self._names.get(facts.conn.server_ip, []), self,
+                                runs.get(id(facts)))
             if res is not None:
                 results.append(res)
         self._reset()
         return [r.evidence for r in results] + _hosts(results, self)
 
     def detect(self, records: Iterable) -> list[Evidence]:
-        run = StratumDetector(self.verify_limit)
+        run = StratumDetector(self.verify_limit, self.verify_randomx)
         for r in records:
             run.feed_record(r)
         return run.finish()
@@ -111,15 +116,19 @@ def _hosts(results: list[SessionResult], det: StratumDetector) -> list[Evidence]
 
 
 def _host_row(ip: str, algo: str | None, rows: list[SessionResult], det: Any) -> Evidence:
-    est = hr.combine([(r.estimate, *r.window) for r in rows])
+    units = merge_runs(rows)
+    est = hr.combine([(e, start, end) for e, start, end, _ in units])
     w_lo, w_hi, p_why = _power(algo, est)
     evs = [r.evidence for r in rows]
     servers = sorted({e.counterpart for e in evs if e.counterpart})
     coins = {e.coin for e in evs if e.coin}
     unit = "Sol/s" if algo == "equihash" else "H/s"
-    rep = [r.reported_hs for r in rows if r.reported_hs]
+    rep = [r for *_, r in units if r]
     reasons = [f"{len(rows)} {algo or 'unresolved-algorithm'} mining session(s) from {ip} to "
                f"{', '.join(servers[:5])}{' …' if len(servers) > 5 else ''}"]
+    pooled = sorted({(r.run.server, r.run.connections) for r in rows if r.run is not None})
+    reasons += [f"{n} short HTTP connections to {srv} pooled as one session (work fetched in "
+                "one connection is submitted in another)" for srv, n in pooled]
     if est.hashrate_hs is not None:
         reasons.append(f"host hashrate {fmt_rate(est.hashrate_hs, unit)} (95 % interval "
                        f"{fmt_rate(est.low_hs, unit)}–{fmt_rate(est.high_hs, unit)}): "
@@ -140,8 +149,9 @@ def _host_row(ip: str, algo: str | None, rows: list[SessionResult], det: Any) ->
         observables={"sessions": [e.evidence_id for e in evs], "servers": servers,
                      "pool_hosts": sorted({e.observables.get("pool_host") or "" for e in evs} - {""}),
                      "wallets": sorted({e.observables.get("wallet") or "" for e in evs} - {""}),
-                     "shares_accepted": sum(e.observables["shares_accepted"] for e in evs),
-                     "shares_submitted": sum(e.observables["shares_submitted"] for e in evs),
+                     "shares_accepted": _known_sum(e.observables["shares_accepted"] for e in evs),
+                     "shares_submitted": _known_sum(e.observables["shares_submitted"]
+                                                    for e in evs),
                      "reported_hashrate_hs": sum(rep) if rep else None,
                      "hashrate_reason": None if est.hashrate_hs is not None else est.reason,
                      "hashrate_unit": unit, "power_reason": p_why},
@@ -161,6 +171,12 @@ def _power(algo: str | None, est: hr.HashrateEstimate) -> tuple[float | None, fl
         return power_range_w(algo, est.low_hs, est.high_hs)
     except Exception as e:   # noqa: BLE001 — a power-model failure must not drop the evidence
         return None, None, f"energy model error: {type(e).__name__}: {e}"[:200]
+
+
+def _known_sum(values: Iterable[int | None]) -> int | None:
+    """Sum of the counts that are known (None = that session's miner side was not captured)."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 def _max_conf(confs: Iterable[str]) -> str:

@@ -469,7 +469,7 @@ def _parse_target64(t: object) -> int:
     raise _Unverifiable(f"target has {len(raw)} bytes, expected 4 or 8")
 
 
-def _cryptonote(job: dict, submit_params: dict) -> ShareCheck:
+def _cryptonote(job: dict, submit_params: dict, randomx: bool = False) -> ShareCheck:
     if not isinstance(job, dict) or not isinstance(submit_params, dict):
         raise _Unverifiable("job and submit params must be JSON objects")
     if "job_id" in job and "job_id" in submit_params and \
@@ -543,6 +543,10 @@ def _cryptonote(job: dict, submit_params: dict) -> ShareCheck:
                 missing.append(f"{name} (job has no seed_hash)")
                 continue
             key = _hexbytes(seed, "seed_hash")
+            if not randomx:
+                missing.append(f"{name} (RandomX recomputation is off by default: a 256 MiB "
+                               "cache and ~0.7 s per seed; scan --verify-randomx turns it on)")
+                continue
             if _load_randomx() is None:
                 missing.append(f"{name} (package randomx not installed)")
                 continue
@@ -570,7 +574,7 @@ def _cryptonote(job: dict, submit_params: dict) -> ShareCheck:
     return ShareCheck("unverifiable", label, result.hex(), claimed_diff, f"{claim_txt}; {why}")
 
 
-def check_cryptonote_share(job: dict, submit_params: dict) -> ShareCheck:
+def check_cryptonote_share(job: dict, submit_params: dict, randomx: bool = False) -> ShareCheck:
     """Verify a CryptoNote (Monero-style) share.
 
     ``job`` is the ``login`` result's ``job`` or a ``job`` notification's params (``blob``,
@@ -581,7 +585,7 @@ def check_cryptonote_share(job: dict, submit_params: dict) -> ShareCheck:
     status is ``unverifiable`` and the reason says whether the claim meets the target.
     """
     try:
-        return _cryptonote(job, submit_params)
+        return _cryptonote(job, submit_params, randomx)
     except _Unverifiable as e:
         return _unverifiable(str(e))
     except Exception as e:

@@ -323,6 +323,15 @@ def notify_algorithm(params: Any) -> str | None:
     return None
 
 
+def notify_nbits(params: Any) -> int | None:
+    """nbits of a Stratum v1 (SHA-256d/Scrypt shape) mining.notify: [job, prevhash, coinb1, coinb2,
+    branches, version, nbits, ntime, clean]. Equihash/KawPow shapes give None."""
+    if isinstance(params, list) and len(params) == 9 and isinstance(params[4], list) \
+            and is_hex(params[6], 4):
+        return int(params[6], 16)
+    return None
+
+
 def notify_flavour(params: Any) -> str:
     """ES1 (NiceHash): [job, seedhash, headerhash, clean]; ES2 short form: [job, headerhash,
     clean]; anything else is Stratum v1."""
@@ -381,6 +390,9 @@ def describe(msg: Message) -> MsgInfo:
     role = "client" if m in CLIENT_METHODS else "server" if m in SERVER_METHODS else None
     if m == "mining.hashrate":    # ES2: request from client (list), notification from server
         role = "client" if isinstance(p, list) else "server"
+    if m == "mining.hello":       # ES2 README/ethminer: client request with agent; draft: server
+        role = "client" if msg.kind == "request" or isinstance(p, dict) and "agent" in p \
+            else "server"
     if m not in _MINING_METHODS:
         return MsgInfo(role=role)
     if m.startswith("eth_"):
@@ -428,8 +440,8 @@ def _describe_response(result: Any) -> MsgInfo:
         tags = [x for x in result[0] if isinstance(x, str)]
         fl = "ethstratum1" if ES1_TAG in tags else "stratum1"
         return MsgInfo(fl, "server", True)
-    if isinstance(result, dict) and _is_cn_job(result.get("job")):
-        job = result["job"]
+    if isinstance(result, dict) and (_is_cn_job(result.get("job")) or _is_cn_job(result)):
+        job = result["job"] if _is_cn_job(result.get("job")) else result   # bare = getjob reply
         return MsgInfo("cryptonote", "server", True, job=True,
                        algorithm=cn_algorithm(job.get("algo"), job.get("blob")))
     if _is_work_package(result):

@@ -10,6 +10,7 @@ has a fixed capacity (idle flows are evicted).
 from __future__ import annotations
 
 import gzip
+import zlib
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,12 +50,22 @@ def read_capture(path: str | Path, stats: CaptureStats | None = None,
     path = str(path)
     stats = stats if stats is not None else CaptureStats(path)
     with _open(path) as fh:
-        head = fh.read(4)
-        if head in PCAP_MAGICS:
-            walker = _PcapWalker(path, fh, head, stats)
-        elif head == PCAPNG_SHB:
-            walker = _PcapngWalker(path, fh, head, stats)
-        else:
+        try:
+            head = fh.read(4)
+        except (EOFError, OSError, zlib.error) as e:
+            raise NotACaptureError(f"unreadable compressed file ({e})", path=path,
+                                   offset=0) from None
+        try:
+            if head in PCAP_MAGICS:
+                walker = _PcapWalker(path, fh, head, stats)
+            elif head == PCAPNG_SHB:
+                walker = _PcapngWalker(path, fh, head, stats)
+            else:
+                walker = None
+        except (EOFError, zlib.error) as e:
+            raise NotACaptureError(f"unreadable compressed file ({e})", path=path,
+                                   offset=4) from None
+        if walker is None:
             raise NotACaptureError("not a pcap or pcapng capture (unknown magic "
                                    f"{head.hex() or 'empty file'})", path=path, offset=0)
         walker.all_names = all_names
@@ -65,9 +76,51 @@ def _open(path: str) -> BinaryIO:
     fh = open(path, "rb")
     if fh.read(2) == b"\x1f\x8b":
         fh.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return _GzipReader(path)  # type: ignore[return-value]
     fh.seek(0)
     return fh
+
+
+class _GzipReader:
+    """gzip in small steps, so a cut or corrupt stream still yields everything before the break
+    (gzip's own readinto drops a whole buffer when the stream ends early); the break is raised
+    on the next read."""
+
+    STEP = 1 << 16
+
+    def __init__(self, path: str):
+        self.gz = gzip.open(path, "rb")
+        self.error: Exception | None = None
+
+    def read(self, n: int) -> bytes:
+        buf = bytearray(n)
+        got = self.readinto(memoryview(buf))
+        return bytes(buf[:got])
+
+    def readinto(self, view: memoryview) -> int:
+        if self.error is not None:
+            err, self.error = self.error, None
+            raise err
+        total = 0
+        while total < len(view):
+            try:
+                chunk = self.gz.read(min(self.STEP, len(view) - total))
+            except (EOFError, OSError, zlib.error) as e:
+                if total == 0:
+                    raise
+                self.error = e
+                break
+            if not chunk:
+                break
+            view[total:total + len(chunk)] = chunk
+            total += len(chunk)
+        return total
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.gz.close()
 
 
 @dataclass
@@ -117,7 +170,14 @@ class _Walker:
             self._area[:rest] = self.buf[consumed:].copy() if consumed < rest else \
                 self.buf[consumed:]
         self.buf_file_offset += consumed
-        n = self.fh.readinto(memoryview(self._area)[rest:rest + want])
+        try:
+            n = self.fh.readinto(memoryview(self._area)[rest:rest + want])
+        except (EOFError, OSError, zlib.error) as e:   # a cut or corrupt .gz: keep what we have
+            self.stats.warnings.append(str(CaptureError(
+                f"compressed stream broken ({e}); kept the frames read before it",
+                path=self.path, frame=self.frames + 1)))
+            self.stats.truncated_at_frame = self.frames + 1
+            n = 0
         self.buf = self._area[:rest + (n or 0)]
         if not n:
             self.eof = True
@@ -220,7 +280,7 @@ class _Walker:
             progress(self.buf_file_offset + consumed)
         if self._fill(consumed):
             return 0, False
-        if len(self.buf) > 0:
+        if len(self.buf) > 0 and self.stats.truncated_at_frame is None:
             self._broken(0, f"file ends inside a packet record ({len(self.buf)} bytes left over)")
         return 0, True
 
