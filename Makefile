@@ -6,16 +6,22 @@ STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_DB ?= out/demo.duckdb
 SYSTEM_PACKAGES_BENCH = libndpi-bin tshark time
 
+KERNEL  = src/minewatch/sources/_kernel_aot.hash
+
 .PHONY: setup test test-fast demo bench bench-deps clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(KERNEL)
+
+# the packet kernel compiled ahead of time (the JIT fallback needs no build, but costs ~0.5 s
+# per process); rebuilt whenever its source changes
+$(KERNEL): $(STAMP) src/minewatch/sources/_kernel.py src/minewatch/sources/_layout.py
+	$(PY) -m minewatch.sources.build_kernel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'
 	$(VENV)/bin/pip install -q -e '.[test,verify]' || echo "warning: CryptoNight/RandomX bindings did not build; XMR shares will be 'unverifiable'"
-	$(PY) -c "from minewatch.sources.pcap import read_capture as r; list(r('tests/data/real/benign/jsonrpc.pcap'))"  # compile + cache the packet kernel
 	rm -f $(VENV)/.installed-*; touch $@
 
 test: setup
@@ -38,4 +44,4 @@ bench: setup bench-deps
 	$(PY) bench/bench_throughput.py
 
 clean:
-	rm -rf $(VENV) out bench/out .pytest_cache
+	rm -rf $(VENV) out bench/out .pytest_cache src/minewatch/sources/_kernel_aot*

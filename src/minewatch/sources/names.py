@@ -13,7 +13,7 @@ import struct
 import numpy as np
 
 from ..records import NameObservation
-from . import _kernel as K
+from . import _layout as K
 
 COMPACT_ROWS = 1 << 20
 KINDS = {K.K_DNS: "dns", K.K_TLS_HELLO: "sni", K.K_HTTP_HEAD: "http_host"}

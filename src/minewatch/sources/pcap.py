@@ -20,7 +20,8 @@ import numpy as np
 
 from ..errors import CaptureError, NotACaptureError
 from ..records import CaptureStats, Conn, ConnSummary, NameObservation, StreamChunk
-from . import _kernel as K
+from . import _layout as K
+from ._engine import kernel as KF
 from .names import NameCollector, ip_str
 from .tcp import TcpStream
 
@@ -251,7 +252,7 @@ class _Walker:
 
     def _finish(self) -> Iterator:
         while True:
-            nex = K.sweep(self.fi, self.ff, 0.0, -1.0, self.exi, self.exf, 0)
+            nex = KF.sweep(self.fi, self.ff, 0.0, -1.0, self.exi, self.exf, 0)
             for j in range(nex):
                 yield from self._expire(self.exi[j], self.exf[j])
             if nex < self.exi.shape[0]:
@@ -308,7 +309,7 @@ class _PcapWalker(_Walker):
         consumed = 0
         self._fill(0)
         while True:
-            o, frames, nsel, nex, status = K.walk_pcap(
+            o, frames, nsel, nex, status = KF.walk_pcap(
                 self.buf, consumed, len(self.buf), self.big, self.ts_div, self.linktype,
                 self.frames, self.chunk_no, self.fi, self.ff, self.state, self.seli, self.self_,
                 self.exi, self.exf, self.kstats, IDLE_TIMEOUT, self.nmi, self.nmf, self.nmb)
@@ -336,7 +337,7 @@ class _PcapngWalker(_Walker):
         self._fill(0)
         self.buf_file_offset = 0
         while True:
-            o, frames, nsel, nex, status, self.last_ts = K.walk_pcapng(
+            o, frames, nsel, nex, status, self.last_ts = KF.walk_pcapng(
                 self.buf, consumed, len(self.buf), self.big, self.if_link, self.if_tsdiv,
                 self.last_ts, self.frames, self.chunk_no, self.fi, self.ff, self.state, self.seli,
                 self.self_, self.exi, self.exf, self.kstats, IDLE_TIMEOUT, self.nmi, self.nmf,
