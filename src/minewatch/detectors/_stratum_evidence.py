@@ -214,7 +214,9 @@ def _reasons(facts: Facts, ident: Identity, checks: list[Any], est: hr.HashrateE
     if facts.signals == 0:
         return [f"Stratum V2 Noise handshake sizes: {c} opened with a 64-byte record and "
                 f"{s} answered with 234 bytes (frames {facts.first_frame}–{facts.last_frame}); "
-                "the content is encrypted, so this is a pattern match only"]
+                "the content is encrypted, so this is a pattern match only",
+                "Stratum V2 is specified for Bitcoin mining, hence sha256d is assumed "
+                "(coin unknown)"]
     out.append(f"{FLAVOUR_NAMES[ident.flavour]} session between miner {c} and pool {s}")
     hs = [m for m in facts.client_methods if m in _HANDSHAKE]
     if hs:
