@@ -21,6 +21,9 @@ from .views import fmt_power, fmt_rate, host_json, session_json, short
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="minewatch: find covert cryptocurrency mining (网络与电力证据 → 挖矿线索).")
+from .cli_meters import meters_app  # noqa: E402 — sub-commands register on import
+
+app.add_typer(meters_app, name="meters")
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 200)
 

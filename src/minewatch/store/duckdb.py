@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from ..evidence import SCHEMA, Evidence, from_row, to_table
+from .meter_tables import METER_DDL
 
 DDL = """
 CREATE TABLE IF NOT EXISTS evidence (
@@ -50,6 +51,7 @@ class DuckDBStore:
         self.con = duckdb.connect(path)
         self._run("SET TimeZone='UTC'")
         self._run(DDL)
+        self._run(METER_DDL)
 
     def _run(self, sql: str, args: list | None = None) -> list[tuple]:
         """Execute and fetch everything (DuckDB 2 keeps a connection busy until a result is read)."""
