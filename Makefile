@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_DB ?= out/demo.duckdb
+SYSTEM_PACKAGES = openjdk-17-jre-headless
 SYSTEM_PACKAGES_BENCH = libndpi-bin tshark time
 
 KERNEL  = src/minewatch/sources/_kernel_aot.hash
@@ -20,8 +21,9 @@ $(KERNEL): $(STAMP) src/minewatch/sources/_kernel.py src/minewatch/sources/_layo
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
-	$(VENV)/bin/pip install -q -e '.[test,verify]' || echo "warning: CryptoNight/RandomX bindings did not build; XMR shares will be 'unverifiable'"
+	scripts/system-deps.sh $(SYSTEM_PACKAGES)
+	$(VENV)/bin/pip install -q -e '.[test,spark,eval,model]'
+	$(VENV)/bin/pip install -q -e '.[test,spark,eval,model,verify]' || echo "warning: CryptoNight/RandomX bindings did not build; XMR shares will be 'unverifiable'"
 	rm -f $(VENV)/.installed-*; touch $@
 
 test: setup

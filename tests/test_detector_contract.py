@@ -24,12 +24,29 @@ SAMPLES = {
     # record kind → inputs on which detectors of that kind must behave
     "capture": [REAL / "ndpi/mining.pcapng", REAL / "other/zeek-cryptomining/bitcoin-mining.pcap",
                 REAL / "benign/jsonrpc.pcap"],
+    # (readings, register) built with numpy: households, one with a 5 kW miner from day 40;
+    # the same without a register; households only
+    "meters": [("miner", True), ("miner", False), ("clean", True)],
 }
+
+
+def _meter_sample(which: str, with_register: bool):
+    import numpy as np
+
+    from . import meter_synth as S
+    rng = np.random.default_rng(0)
+    series = {f"H{i:02d}": S.household(rng, 90) for i in range(25)}
+    if which == "miner":
+        series["M"] = S.household(rng, 90) + S.miner(90, kw=5.0, start_day=40, rng=rng)
+    reg = S.register({a: ("residential", 10, "150102") for a in series})
+    return [S.readings(series), reg] if with_register else [S.readings(series)]
 
 
 def _records(kind):
     if kind == "capture":
         return [list(read_capture(p)) for p in SAMPLES[kind]]
+    if kind == "meters":
+        return [_meter_sample(*s) for s in SAMPLES[kind]]
     raise AssertionError(f"no contract samples for record kind {kind!r}: add them here")
 
 

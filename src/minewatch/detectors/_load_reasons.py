@@ -1,0 +1,81 @@
+"""Reason lines a grid inspector can read and check against the meter data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..estimate.load import hardware_text
+
+
+def day_iso(day: int) -> str:
+    return str(np.datetime64(int(day), "D"))
+
+
+def _ok(x) -> bool:
+    return x is not None and isinstance(x, (int, float, np.floating, np.integer)) \
+        and math.isfinite(float(x))
+
+
+def _shape(g: dict) -> str:
+    duty, const = g.get("duty"), g.get("const")
+    if _ok(duty) and _ok(const) and const >= 0.7:
+        return "flat 24 h" if duty >= 0.8 else f"constant ≈{24 * duty:.0f} h/day"
+    if _ok(g.get("flatness")) and g["flatness"] >= 0.8:
+        return "flat"
+    return "new"
+
+
+def reasons(g: dict, points: dict, cfg: dict, est: dict | None) -> list[str]:
+    """Lines for one account; ``g`` maps feature name → value, ``points`` term → points."""
+    out = []
+    if g["has_onset"] > 0:
+        out.append(f"{_shape(g)} load of +{g['excess_kw']:.1f} kW since {day_iso(g['onset_day'])} "
+                   f"(daily level {g['base_kwh_day'] / 24:.2f} → {g['level_kw']:.2f} kW; "
+                   f"step t = {g['step_t']:.0f}; present on {g['persistence']:.0%} of days since)")
+    elif _ok(g.get("floor_ratio")) and g["floor_ratio"] >= 0.6:
+        out.append(f"flat 24 h load at {g['level_kw']:.1f} kW (never below {g['floor_kw']:.1f} kW)"
+                   f" from {day_iso(g['first_day'])} to {day_iso(g['last_day'])}")
+    else:
+        out.append(f"load at {g['level_kw']:.1f} kW ({g['monthly_kwh']:,.0f} kWh/month) from "
+                   f"{day_iso(g['first_day'])} to {day_iso(g['last_day'])}")
+    shape = [f"day-to-day CV {g['cv_day']:.2f}"] if _ok(g["cv_day"]) else []
+    for key, label in (("cv_hour", "within-day CV"), ("night_day", "night/day"),
+                       ("weekend_ratio", "weekend/weekday")):
+        if _ok(g.get(key)):
+            shape.append(f"{label} {g[key]:.2f}")
+    if shape:
+        out.append("; ".join(shape))
+    if _ok(g.get("level_vs_peers")):
+        cls, n = g["tariff_class"], int(g["peer_n"])
+        who = {"region": f"{cls} accounts in region {g['region']} (n = {n})",
+               "class": f"{cls} accounts, all regions (n = {n})",
+               "reference": f"the reference {cls} level in meter_rules.toml (too few peers)"}
+        out.append(f"{g['level_vs_peers']:.3g}× the median of {who[g['peer_scope']]}")
+    if points.get("capacity_use", 0) > 0:
+        out.append(f"uses {g['capacity_use']:.0%} of the {g['contract_kva']:g} kVA contract "
+                   "capacity on average")
+    if points.get("tariff_mismatch", 0) > 0:
+        out.append(f"industrial-like flat load on a {g['tariff_class']} meter")
+    if points.get("tariff_fits", 0) < 0:
+        out.append(f"flat load present from the start on a {g['tariff_class']} tariff, which fits it")
+    if g["n_days"] < g["span_days"]:
+        out.append(f"{int(g['span_days'] - g['n_days'])} of {int(g['span_days'])} days incomplete "
+                   "or missing (left out, not counted as evidence)")
+    for name in g.get("rule_hits", []):
+        rule = next(r for r in cfg.get("rules", []) if r["name"] == name)
+        out.append(f"{g['monthly_kwh']:,.0f} kWh/month is over the {name} rule "
+                   f"({rule['monthly_kwh_over']:,} kWh)")
+    if est is not None and est["power_w"]["high"] > 0:
+        p, b = est["power_w"], est["bill"]
+        line = (f"mining load {p['low'] / 1000:.1f}–{p['high'] / 1000:.1f} kW: "
+                f"{hardware_text(est)}")
+        if "account_cny" in b:
+            line += (f"; bill ≈ {b['account_cny']:,.0f} {b['currency']}/month at "
+                     f"{b['price_cny_per_kwh']:g} {b['currency']}/kWh ({b['tariff_class']})")
+        out.append(line)
+    top = sorted(((v, k) for k, v in points.items() if abs(v) >= 0.05), reverse=True)
+    out.append(f"score {g['score']:.2f} = logistic({cfg['score']['bias']:g} "
+               + " ".join(f"{'+' if v >= 0 else '−'} {abs(v):.1f} {k}" for v, k in top) + ")")
+    return out
