@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from minewatch.cli import app
@@ -61,3 +62,21 @@ def test_ingest_score_and_evidence(tmp_path):
 def test_score_without_store_exits_2(tmp_path):
     res = runner.invoke(app, ["meters", "score", "--db", str(tmp_path / "none.duckdb")])
     assert res.exit_code == 2
+
+
+@pytest.mark.slow
+def test_spark_engine_scores_like_duckdb(tmp_path):
+    """`--engine spark` (local[2]) gives the same accounts, flags, onsets and reasons."""
+    db = str(tmp_path / "m.duckdb")
+    runner.invoke(app, ["meters", "ingest", str(POP / "readings.parquet"), "--register",
+                        str(POP / "register.parquet"), "--db", db])
+    duck = _jsonl(runner.invoke(app, ["meters", "score", "--db", db, "--json", "--all"]).stdout)
+    res = runner.invoke(app, ["meters", "score", "--db", db, "--json", "--all", "--engine",
+                              "spark", "--master", "local[2]"])
+    assert res.exit_code == 0, res.output
+    spark = _jsonl(res.stdout)
+    assert [r["account"] for r in spark] == [r["account"] for r in duck]
+    for a, b in zip(duck, spark):
+        for k in ("flagged", "onset", "reasons", "rule_hits", "evidence_id", "tariff_class"):
+            assert a[k] == b[k], (a["account"], k)
+        assert a["score"] == pytest.approx(b["score"], rel=1e-9, abs=1e-9)

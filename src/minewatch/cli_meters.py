@@ -189,7 +189,11 @@ def score(db: Optional[str] = typer.Option(
                                                              "account"),
           every: bool = typer.Option(False, "--all", help="Every scored account, not only "
                                                           "the flagged ones"),
-          limit: int = typer.Option(50, "--limit", help="Rows in the table (not in --json)")
+          limit: int = typer.Option(50, "--limit", help="Rows in the table (not in --json)"),
+          engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark"),
+          master: Optional[str] = typer.Option(None, "--master", help="Spark master: local[N] "
+                                                                       "(default local[2]) or a "
+                                                                       "cluster URL")
           ) -> None:
     """Score every account's load profile; flagged accounts become evidence 电表负荷评分."""
     from .power import account_json, score_store
@@ -202,12 +206,12 @@ def score(db: Optional[str] = typer.Option(
         raise typer.Exit(2)
     store = DuckDBStore(path)
     try:
-        result = score_store(store)
+        result = score_store(store, engine=engine, master=master)
     finally:
         store.close()
     ids = {e.entity: e.evidence_id for e in result.evidence}
     rows = [dict(r, evidence_id=ids.get(r["account"])) for r in result.table.to_pylist()]
-    rows.sort(key=lambda r: -r["score"])
+    rows.sort(key=lambda r: (-r["score"], str(r["account"])))
     shown = rows if every else [r for r in rows if r["flagged"]]
     if as_json:
         for r in shown:

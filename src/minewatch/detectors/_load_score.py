@@ -140,8 +140,10 @@ def derived(f: dict, cfg: dict) -> None:
                                       else np.nan for c in cls])
     f["business"] = 1.0 - f["residential_like"]
     f["no_onset"] = 1.0 - f["has_onset"]
-    # a business that was already flat before the onset (servers, a 24 h line)
-    f["flat_business"] = np.nan_to_num(f["business"]) * ramp(f["base_floor_ratio"], 0.55, 0.8)
+    # a business that was already flat before the onset (servers, a 24 h line) and grew by less
+    # than about half: IT racks and production lines grow like that; a miner's rack doubles it
+    f["flat_business"] = (np.nan_to_num(f["business"]) * ramp(f["base_floor_ratio"], 0.55, 0.8)
+                          * ramp(f["step_rel"], 0.8, 0.4, 1.0))
     # flatness: the always-on share of the level (interval data), else day-to-day steadiness
     f["flatness"] = np.where(np.isfinite(f["floor_ratio"]), np.clip(f["floor_ratio"], 0, 1),
                              np.clip(1.0 - f["cv_day"] / 0.25, 0, 1))
