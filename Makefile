@@ -37,6 +37,9 @@ demo: setup
 	rm -f $(DEMO_DB)
 	$(VENV)/bin/minewatch scan tests/data/real tests/data/synth --db $(DEMO_DB)
 	$(VENV)/bin/minewatch evidence --db $(DEMO_DB) --kind ip
+	$(VENV)/bin/minewatch meters ingest tests/data/meters/population_small/readings.parquet \
+		--register tests/data/meters/population_small/register.parquet --db $(DEMO_DB) > /dev/null
+	$(VENV)/bin/minewatch meters score --db $(DEMO_DB) --limit 15
 
 bench-deps:
 	scripts/system-deps.sh $(SYSTEM_PACKAGES_BENCH)

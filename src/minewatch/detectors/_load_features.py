@@ -231,8 +231,14 @@ def chunk_features(daily: pa.Table, cfg: dict) -> pa.Table:
     # episodes, a cold store follows the weather); later months would mix in the seasons
     soon = after_c & (np.arange(d)[None, :] < (at + int(ocfg["persistence_days"]))[:, None])
     persistence = _mean((xs > (bq50 + delta / 2.0)[:, None]).astype(np.float64), soon)
-    iqr = _quantiles(xs, soon, (0.25, 0.75))
-    cv_excess = _div((iqr[1] - iqr[0]) / IQR_TO_SD, delta)
+    # day-to-day variability the new load adds (robust variance after − before, same horizon):
+    # a constant draw adds none, whatever the host's own weekly rhythm or noise
+    pd_ = int(ocfg["persistence_days"])
+    ia = _quantiles(xs, soon, (0.25, 0.75))
+    xb2, mb2 = _window(xs, at, -pd_, 0)
+    ib = _quantiles(xb2, mb2, (0.25, 0.75))
+    added = ((ia[1] - ia[0]) / IQR_TO_SD) ** 2 - ((ib[1] - ib[0]) / IQR_TO_SD) ** 2
+    cv_excess = _div(np.sqrt(np.clip(added, 0, None)), delta)
 
     dow = (first_day[:, None] + cols + 3) % 7           # 1970-01-01 was a Thursday; Monday = 0
     wkend = dow >= 5

@@ -161,7 +161,7 @@ def ramp(x: np.ndarray, lo: float, hi: float, missing: float = 0.0) -> np.ndarra
 
 
 def scorecard(f: dict, cfg: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(score in [0, 1], points per term) for the feature columns ``f``."""
+    """(score in [0, 1], points per term and ``gate_<name>`` values) for the feature columns."""
     scfg = cfg["score"]
     n = len(f["account"])
 
@@ -173,13 +173,14 @@ def scorecard(f: dict, cfg: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
     gates = {name: product(r) for name, r in scfg.get("gates", {}).items()}
     z = np.full(n, float(scfg["bias"]))
-    points = {}
+    points: dict[str, np.ndarray] = {}
     for term in scfg["terms"]:
         v = product(term["ramps"])
         for g in term.get("gates", []):
             v = v * gates[g]
         points[term["name"]] = term["weight"] * v
         z += points[term["name"]]
+    points.update({f"gate_{k}": v for k, v in gates.items()})
     return 1.0 / (1.0 + np.exp(-z)), points
 
 

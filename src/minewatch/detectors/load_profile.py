@@ -95,7 +95,7 @@ def score_features(con, feats: pa.Table, register: pa.Table | None = None,
 
     why: list[list[str]] = []
     floor = cfg["score"]["reasons_min_score"]
-    names = list(points)
+    names = [k for k in points if not k.startswith("gate_")]
     for i in range(len(score)):
         if score[i] < floor and not hits[i]:
             why.append([])
@@ -134,6 +134,9 @@ def score_features(con, feats: pa.Table, register: pa.Table | None = None,
         out[k] = pa.array(f[k].astype("datetime64[us]"), pa.timestamp("us", tz="UTC"))
     for name in names:
         out[f"points_{name}"] = pa.array(points[name])
+    for name in points:
+        if name.startswith("gate_"):
+            out[name] = pa.array(points[name])
     return pa.table(out)
 
 
