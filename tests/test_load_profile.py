@@ -88,14 +88,18 @@ def test_onset_agrees_with_ruptures_exact_single_change():
 def test_onset_is_linear_in_series_length():
     import time
     rng = np.random.default_rng(0)
-    small, big = rng.normal(size=(2000, 100)), rng.normal(size=(2000, 1000))
-    best_step_up(small)
-    t0 = time.perf_counter()
-    best_step_up(small)
-    t1 = time.perf_counter()
-    best_step_up(big)
-    t2 = time.perf_counter()
-    assert (t2 - t1) < 40 * (t1 - t0) + 0.05              # 10× the data, not 100×
+    small, big = rng.normal(size=(1000, 200)), rng.normal(size=(1000, 2000))
+
+    def best_of_3(m):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            best_step_up(m)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    t_small, t_big = best_of_3(small), best_of_3(big)
+    assert t_big < 30 * t_small + 0.2                     # 10× the data, not 100×
 
 
 # --- physics on hand-built series --------------------------------------------------------------
@@ -190,15 +194,17 @@ def test_legit_flat_loads_score_below_a_miner_of_the_same_mean():
     series["miner"] = S.household(rng, DAYS, 900, mean_kw=0.4) + miner_on
     series["miner_shop"] = S.household(rng, DAYS, 900, mean_kw=2.0) + miner_on
     classes["miner_shop"] = ("commercial", 50, "150102")
-    # documented limit: the same miner added to an already flat business (servers) fits the tariff
-    series["miner_srv"] = S.server_room(rng, DAYS, mean_kw=3.0) + miner_on
-    classes["miner_srv"] = ("commercial", 50, "150102")
+    # a server room that grows by a quarter (new racks) fits its tariff; one whose load doubles
+    # with a constant draw does not
+    grow = np.where(np.arange(DAYS)[:, None] >= START_DAY, 1.25, 1.0)
+    series["server_growth"] = S.server_room(rng, DAYS, mean_kw=mean) * grow
+    series["miner_srv"] = S.server_room(rng, DAYS, mean_kw=mean) + miner_on
+    classes["server_growth"] = classes["miner_srv"] = ("commercial", 50, "150102")
     got = _score(series, classes, step_s=900)
-    for legit in ("cold", "server", "ev", "heat"):
+    for legit in ("cold", "server", "ev", "heat", "server_growth"):
         assert got[legit]["score"] < got["miner"]["score"] - 0.3, (legit, got[legit]["reasons"])
         assert not got[legit]["flagged"], (legit, got[legit]["reasons"])
-    assert got["miner"]["flagged"] and got["miner_shop"]["flagged"]
-    assert got["miner_srv"]["score"] < got["miner_shop"]["score"]
+    assert got["miner"]["flagged"] and got["miner_shop"]["flagged"] and got["miner_srv"]["flagged"]
 
 
 def test_daily_kwh_only_still_finds_a_miner():
@@ -312,7 +318,7 @@ def test_detector_evidence_rows():
 
 
 def test_fit_from_labels_rescores():
-    lgb = pytest.importorskip("lightgbm")  # noqa: F841
+    pytest.importorskip("lightgbm")
     from minewatch.detectors.load_profile import fit_from_labels, rescore
     rng = np.random.default_rng(14)
     series, labels = {}, {}
@@ -341,3 +347,22 @@ def test_empty_and_tiny_inputs():
     out = score_accounts(one, None).to_pylist()
     assert len(out) == 1 and not out[0]["flagged"] and out[0]["onset"] is None
     assert LoadProfileDetector().detect([empty]) == []
+
+
+def test_moving_window_t_equals_a_direct_computation():
+    from minewatch.detectors._load_onset import local_step_t
+    rng = np.random.default_rng(16)
+    x = rng.normal(5, 1, (4, 60))
+    x[:, 30:] += 2
+    x[1, 50:] = np.nan                                     # compressed rows: NaN only at the end
+    w, side = 10, 3
+    got = local_step_t(x, w, side)
+    for i in range(4):
+        v = x[i][~np.isnan(x[i])]
+        for k in range(60):
+            left, right = v[max(k - w, 0):k], v[k:k + w]
+            if k >= len(v) or len(left) < side or len(right) < side:
+                assert got[i, k] == -np.inf
+                continue
+            se = np.sqrt(left.var(ddof=1) / len(left) + right.var(ddof=1) / len(right))
+            assert got[i, k] == pytest.approx((right.mean() - left.mean()) / se, rel=1e-6)

@@ -37,7 +37,7 @@ def score_store(store, config: dict | None = None, engine: str = "duckdb",
         raise ValueError(f"unknown engine {engine!r} (duckdb or spark)")
     det = LoadProfileDetector(config)
     keep = cfg["score"].get("evidence_min_score", cfg["score"]["flag_threshold"])
-    evidence = [det._evidence(r, cfg) for r in table.to_pylist()
+    evidence = [det.evidence(r, cfg) for r in table.to_pylist()
                 if r["flagged"] or r["score"] >= keep]
     return ScoreResult(table, evidence, store.add(evidence))
 

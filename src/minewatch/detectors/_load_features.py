@@ -5,9 +5,15 @@ The chunk is laid out as a matrix accounts × days (NaN = no complete day), so e
 handful of vectorised passes, the same for one meter or a million (Spark: ``mapInArrow`` over
 partitions sorted by account).
 
-Only complete days count (readings covering 24 h ± a tolerance, and not 0 kWh in total — an
-all-zero day is how many meters report a dropout). Missing days are left out, never filled: a
-dropout can lower the amount of evidence, never add to it.
+Only complete days count (readings covering exactly 24 h, and not 0 kWh in total — an all-zero
+day is how many meters report a dropout). Missing days are left out, never filled: a dropout can
+lower the amount of evidence, never add to it. Robust statistics (medians, quantiles, MAD)
+throughout, so a meter's spike or catch-up reading moves nothing.
+
+Two daily series are searched for the onset: daily kWh, and the "quiet" series (per day, the sum
+of each hour's minimum power), which a constant load lifts by its full energy while household
+bursts and seasons barely move it. Features of the new load (sharpness, novelty, persistence,
+day-to-day and hour-to-hour steadiness, duty, constancy) then describe the step at that onset.
 """
 
 from __future__ import annotations
@@ -187,8 +193,14 @@ def chunk_features(daily: pa.Table, cfg: dict) -> pa.Table:
     ends = np.append(starts[1:], len(day)) - 1
     cidx = day - first_day[code]
     d = int(cidx.max()) + 1
-    kwh, cover = col("kwh").astype(np.float64), col("cover_s").astype(np.float64)
-    complete = (np.abs(cover - DAY_S) <= dcfg["complete_tolerance_s"]) & (kwh > 0)
+    # engines add a day's readings in different orders: round away the last bits so that every
+    # feature (and every tie between onset candidates) is the same on DuckDB and Spark
+    kwh, cover = np.round(col("kwh").astype(np.float64), 9), col("cover_s").astype(np.float64)
+    # a day counts when its readings cover exactly 24 h (23 or 25 h on a day the offset changed):
+    # a duplicate reading makes it too long, a dropout too short — either way it is left out
+    dst = col("off") != col("off_min")
+    complete = (np.where(dst, np.abs(cover - DAY_S) <= dcfg["complete_tolerance_s"], cover == DAY_S)
+                & (kwh > 0))
 
     x = np.full((a, d), np.nan)
     x[code[complete], cidx[complete]] = kwh[complete] * DAY_S / cover[complete]
@@ -202,7 +214,7 @@ def chunk_features(daily: pa.Table, cfg: dict) -> pa.Table:
     # "28 days" are 28 measured days, and a gap in the data never splits a window.
     order = np.argsort(~valid, axis=1, kind="stable")
     xc = np.take_along_axis(x, order, axis=1)
-    iv = intraday(daily)
+    iv = {k: None if v is None else np.round(v, 9) for k, v in intraday(daily).items()}
     qc = np.take_along_axis(_quiet_grid(daily, iv, code, cidx, complete, (a, d)), order, axis=1)
     oc, t, which, xs = _onset(xc, qc, ocfg)
     split = oc >= 0
@@ -231,23 +243,26 @@ def chunk_features(daily: pa.Table, cfg: dict) -> pa.Table:
     # episodes, a cold store follows the weather); later months would mix in the seasons
     soon = after_c & (np.arange(d)[None, :] < (at + int(ocfg["persistence_days"]))[:, None])
     persistence = _mean((xs > (bq50 + delta / 2.0)[:, None]).astype(np.float64), soon)
-    # day-to-day variability the new load adds (robust variance after − before, same horizon):
-    # a constant draw adds none, whatever the host's own weekly rhythm or noise
-    pd_ = int(ocfg["persistence_days"])
-    ia = _quantiles(xs, soon, (0.25, 0.75))
-    xb2, mb2 = _window(xs, at, -pd_, 0)
-    ib = _quantiles(xb2, mb2, (0.25, 0.75))
-    added = ((ia[1] - ia[0]) / IQR_TO_SD) ** 2 - ((ib[1] - ib[0]) / IQR_TO_SD) ** 2
-    cv_excess = _div(np.sqrt(np.clip(added, 0, None)), delta)
+    iqr = _quantiles(xs, soon, (0.25, 0.75))
+    cv_excess = _div((iqr[1] - iqr[0]) / IQR_TO_SD, delta)
 
     dow = (first_day[:, None] + cols + 3) % 7           # 1970-01-01 was a Thursday; Monday = 0
     wkend = dow >= 5
-    weekend_ratio = _div(_mean(x, after & wkend), _mean(x, after & ~wkend))
-    e_we = _mean(x, after & wkend) - _mean(x, before & wkend)
-    e_wd = _mean(x, after & ~wkend) - _mean(x, before & ~wkend)
+    weekend_ratio = _div(_median(x, after & wkend), _median(x, after & ~wkend))
+    # the new load on weekends vs weekdays, over the same weeks either side of the onset
+    pd_ = int(ocfg["persistence_days"])
+    near_a = after & (cols < (onset_col + pd_)[:, None])
+    near_b = before & (cols >= (onset_col - pd_)[:, None])
+    e_we = _median(x, near_a & wkend) - _median(x, near_b & wkend)
+    e_wd = _median(x, near_a & ~wkend) - _median(x, near_b & ~wkend)
+    n_we, n_wd = (near_a & wkend).sum(axis=1), (near_a & ~wkend).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         excess_weekly_dev = np.where((e_we > 0) & (e_wd > 0), np.abs(np.log(e_we / e_wd)), 5.0)
         weekly_dev = np.abs(np.log(weekend_ratio))
+    # no weekend readings at all while weekdays run (a plant idle, zero, on weekends): weekday
+    # load; too few weekends after the onset to say: unknown
+    excess_weekly_dev = np.where((n_we == 0) & (n_wd >= 10), 5.0,
+                                 np.where(n_we < 4, np.nan, excess_weekly_dev))
     excess_weekly_dev = np.where(has_onset, excess_weekly_dev, np.nan)
 
     nan_if = lambda v: np.where(has_onset, v, np.nan)  # noqa: E731
@@ -313,7 +328,8 @@ def _intraday(daily, iv, code, cidx, complete, shape, after, before, has_onset, 
     am = aft[:, None, :] & hr_ok
     bm = bef[:, None, :] & hr_ok
     flat = lambda g: g.reshape(a * HOURS, d)  # noqa: E731
-    hour_after = _mean(hr, am)                                                  # a × 24
+    # medians over days, hour by hour: a meter's spike (a 999.99 kWh reading) moves no median
+    hour_after = _median(flat(hr), flat(am)).reshape(a, HOURS)                  # a × 24
     days_cfg = cfg["days"]
     floor_kw = _median(kw_min, aft)
     out = {
@@ -326,22 +342,25 @@ def _intraday(daily, iv, code, cidx, complete, shape, after, before, has_onset, 
         # how flat the account was before the onset (a server room that grows was flat already)
         "base_floor_ratio": np.where(has_onset, _median(_div(kw_min, mean_kw), bef), np.nan),
     }
-    # The new load hour by hour: rise of the hourly mean E_h, and rise F_h of the hourly minimum
+    # The new load hour by hour: rise of the hourly level E_h, and rise F_h of the hourly minimum
     # (native resolution) on a quiet day (low quantile over days). A load that is constant
     # whenever it runs lifts both alike; a cycling compressor or thermostat keeps dropping to
     # off within the hour, EV charging on some nights leaves the quiet days unchanged. q = 0.2
     # tolerates a miner being off one day in five.
     q = float(cfg["onset"]["low_quantile"])
     hm = np.stack([grid(iv["m"][:, h], np.float32) for h in range(HOURS)], axis=1)
-    e = hour_after - _mean(hr, bm)
+    e = hour_after - _median(flat(hr), flat(bm)).reshape(a, HOURS)
     am2, bm2 = flat(am), flat(bm)
     fq = (_quantiles(flat(hm), am2, (q,))[0] - _quantiles(flat(hm), bm2, (q,))[0]).reshape(a, HOURS)
     pos = np.clip(e, 0, None)
     with np.errstate(invalid="ignore", divide="ignore"):
-        peak = pos.max(axis=1)
-        const = np.clip(np.minimum(fq, e), 0, None).sum(axis=1) / pos.sum(axis=1)
-        duty = pos.sum(axis=1) / (HOURS * peak)
+        # the load's level while on: a high quantile over the hours, so that one hour where the
+        # household itself changed (an evening peak) neither sets the level nor the duty
+        peak = _quantiles(pos, np.isfinite(pos), (0.9,))[0]
+        duty = np.clip(pos, None, peak[:, None]).sum(axis=1) / (HOURS * peak)
         on = (e >= 0.5 * peak[:, None]) & (e > 0)
+        const = (np.where(on, np.clip(np.minimum(fq, e), 0, None), 0).sum(axis=1)
+                 / np.where(on, e, 0).sum(axis=1))
         on_kw = np.where(on, np.clip(fq, 0, None), 0).sum(axis=1) / on.sum(axis=1)
         # how even the new load is across its running hours (a cold store follows the afternoon)
         n_on = on.sum(axis=1)

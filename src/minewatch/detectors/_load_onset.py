@@ -1,18 +1,23 @@
-"""Onset of a new load: the single best step-up in an account's daily kWh, in O(n) per account.
+"""Onset of a new load: O(n) step-up detectors over an account's daily series.
 
-For every split k of a series into a left part (baseline) and a right part, the two-sample
-t statistic with pooled variance
+* :func:`best_step_up` — the single best split of the whole series. For every split k into a
+  left part (baseline) and a right part, the two-sample t with pooled variance
 
-    t(k) = (mean_R − mean_L) / sqrt(s² · (1/n_L + 1/n_R)),   s² = (SS_L + SS_R) / (n − 2)
+      t(k) = (mean_R − mean_L) / sqrt(s² · (1/n_L + 1/n_R)),   s² = (SS_L + SS_R) / (n − 2)
 
-is computed for all k at once from prefix sums of x and x² (one pass), and the split with the
-largest positive t is the onset. Because SS_total = SS_between + SS_within, maximising t² is the
-same as the least-squares single change point (ruptures' ``Dynp(model="l2")`` with one break),
-restricted to step-ups. Missing days (NaN) are skipped, never treated as zero: a meter dropout
-cannot create a step. A miner that pauses for days after starting only lowers the right mean a
-little, so the split stays at the first start (one onset, not one per restart).
+  is computed for all k at once from prefix sums of x and x² (one pass); the largest positive t
+  wins. Because SS_total = SS_between + SS_within, maximising t² is the least-squares single
+  change point (ruptures' ``Dynp(model="l2")`` with one break), restricted to step-ups.
+* :func:`mosum_step_up` — moving-window (MOSUM) t at every day, also from prefix sums: a
+  household's seasons barely register over a few weeks, a switch-on does; its few largest peaks
+  are further candidates.
+* :func:`refine_step_up` — re-places an onset by the best split within a few weeks of it.
+* :func:`backtrack_onset` — CUSUM of on/off days back to the first switch-on, so a miner that
+  paused for days after starting keeps one onset (its first), not one per restart.
 
-Vectorised over a matrix (accounts × days) so millions of meters cost a few array passes.
+Missing days (NaN) are skipped, never treated as zero: a meter dropout cannot create a step.
+Everything is vectorised over a matrix (accounts × days): millions of meters cost a few array
+passes, no per-meter search (ruptures' Pelt takes seconds per meter).
 """
 
 from __future__ import annotations
@@ -89,12 +94,16 @@ def local_step_t(x: np.ndarray, window: int, min_side: int = 3) -> np.ndarray:
     s1 = np.concatenate([z, np.cumsum(x0, axis=1)], axis=1)       # s[k] = sum of the first k
     s2 = np.concatenate([z, np.cumsum(x0 * x0, axis=1)], axis=1)
     k = np.arange(d)[None, :]
-    lo, hi = np.maximum(k - window, 0), np.minimum(k + window, n)
-    rows = np.arange(a)[:, None]
-    nl, nr = (k - lo).astype(np.float64), (hi - k).astype(np.float64)
+    w = window
+    # prefix sums are flat past the last valid value (padding adds 0), so the window ends need
+    # no per-row clamping: edge-padding by w turns them into three contiguous slices
+    p1 = np.pad(s1, ((0, 0), (w, w)), mode="edge")
+    p2 = np.pad(s2, ((0, 0), (w, w)), mode="edge")
+    nl = np.minimum(k, w).astype(np.float64)
+    nr = (np.minimum(k + w, n) - k).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sl, sr = s1[:, 1:][rows, k - 1] - s1[rows, lo], s1[rows, hi] - s1[rows, k]
-        ql, qr = s2[:, 1:][rows, k - 1] - s2[rows, lo], s2[rows, hi] - s2[rows, k]
+        sl, sr = p1[:, w:w + d] - p1[:, :d], p1[:, 2 * w:2 * w + d] - p1[:, w:w + d]
+        ql, qr = p2[:, w:w + d] - p2[:, :d], p2[:, 2 * w:2 * w + d] - p2[:, w:w + d]
         ml, mr = sl / nl, sr / nr
         vl = np.maximum(ql / nl - ml * ml, 0) * nl / np.maximum(nl - 1, 1)
         vr = np.maximum(qr / nr - mr * mr, 0) * nr / np.maximum(nr - 1, 1)

@@ -18,22 +18,24 @@ def _ok(x) -> bool:
         and math.isfinite(float(x))
 
 
-def _shape(g: dict) -> str:
-    duty, const = g.get("duty"), g.get("const")
-    if _ok(duty) and _ok(const) and const >= 0.7:
-        return "flat 24 h" if duty >= 0.8 else f"constant ≈{24 * duty:.0f} h/day"
-    if _ok(g.get("flatness")) and g["flatness"] >= 0.8:
-        return "flat"
-    return "new"
+def _headline_new_load(g: dict) -> str:
+    duty, const, load = g.get("duty"), g.get("const"), g.get("load_kw")
+    since = f"since {day_iso(g['onset_day'])}"
+    if _ok(duty) and _ok(const) and _ok(load) and const >= 0.7:
+        if duty >= 0.8:
+            return f"flat 24 h load of +{load:.1f} kW {since}"
+        return (f"constant load of +{load:.1f} kW for ≈{24 * duty:.0f} h a day {since} "
+                f"(+{g['excess_kw']:.1f} kW on average)")
+    return f"new load of +{g['excess_kw']:.1f} kW on average {since}"
 
 
 def reasons(g: dict, points: dict, cfg: dict, est: dict | None) -> list[str]:
     """Lines for one account; ``g`` maps feature name → value, ``points`` term → points."""
     out = []
     if g["has_onset"] > 0:
-        out.append(f"{_shape(g)} load of +{g['excess_kw']:.1f} kW since {day_iso(g['onset_day'])} "
-                   f"(daily level {g['base_kwh_day'] / 24:.2f} → {g['level_kw']:.2f} kW; "
-                   f"step t = {g['step_t']:.0f}; present on {g['persistence']:.0%} of days since)")
+        out.append(f"{_headline_new_load(g)} (mean power {g['base_kwh_day'] / 24:.2f} → "
+                   f"{g['after_q50'] / 24:.2f} kW; step t = {g['step_t']:.0f}; present on "
+                   f"{g['persistence']:.0%} of the days since)")
     elif _ok(g.get("floor_ratio")) and g["floor_ratio"] >= 0.6:
         out.append(f"flat 24 h load at {g['level_kw']:.1f} kW (never below {g['floor_kw']:.1f} kW)"
                    f" from {day_iso(g['first_day'])} to {day_iso(g['last_day'])}")
@@ -69,8 +71,9 @@ def reasons(g: dict, points: dict, cfg: dict, est: dict | None) -> list[str]:
                    f"({rule['monthly_kwh_over']:,} kWh)")
     if est is not None and est["power_w"]["high"] > 0:
         p, b = est["power_w"], est["bill"]
-        line = (f"mining load {p['low'] / 1000:.1f}–{p['high'] / 1000:.1f} kW: "
-                f"{hardware_text(est)}")
+        hours = est.get("hours_per_day", 24)
+        line = (f"mining load {p['low'] / 1000:.1f}–{p['high'] / 1000:.1f} kW"
+                + (f" for ≈{hours:.0f} h a day" if hours < 23.5 else "") + f": {hardware_text(est)}")
         if "account_cny" in b:
             line += (f"; bill ≈ {b['account_cny']:,.0f} {b['currency']}/month at "
                      f"{b['price_cny_per_kwh']:g} {b['currency']}/kWh ({b['tariff_class']})")

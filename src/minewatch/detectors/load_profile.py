@@ -4,14 +4,22 @@ Mining is a constant draw added on top of an account's usual load, round the clo
 for long blocks), every day of the week, from the day the machines were switched on. The score
 reads that physics off the meter data in three steps:
 
-1. relational (:mod:`._load_daily`, SQL on DuckDB; Spark-ready): readings → (account, local day)
-   with coverage, within-day spread and 4-hour block means and minima;
+1. relational (:mod:`._load_daily`, SQL on DuckDB; Spark: :mod:`minewatch.engines.spark_meters`):
+   readings → (account, local day) with coverage and the day's interval readings;
 2. per account (:mod:`._load_features`, vectorised numpy over accounts × days): complete days only,
-   an O(n) step-up onset (:mod:`._load_onset`), levels, day-to-day and within-day variability,
-   night/day and weekend/weekday ratios, how constant the new load is;
+   O(n) onset detection (:mod:`._load_onset`), levels, day-to-day and within-day variability,
+   night/day and weekend/weekday ratios, and what the new load looks like hour by hour;
 3. population (:mod:`._load_score`): level against peers of the same tariff class and region
    (median/MAD of ln level), capacity use, tariff-class mismatch, the scorecard and province rules
-   from ``minewatch/data/meter_rules.toml``.
+   from ``minewatch/data/meter_rules.toml`` (data, not code);
+4. estimates (:mod:`minewatch.estimate.load`): power while running → GPU rigs / ASICs, hashrate
+   ranges per algorithm, monthly kWh and bill; reasons (:mod:`._load_reasons`).
+
+What separates legitimate loads (documented in the rules file): a switch-on that is abrupt
+(heating and cold stores creep in with the season), new (not a factory back from its New Year
+shutdown), steady from day to day and hour to hour (cold stores follow the weather), present
+every day of the week (production shifts) and on most days (irrigation runs in episodes), and not
+a flat business growing by a fraction (servers, production lines; the tariff fits them).
 
 A supervised re-score from inspection outcomes lives in :mod:`._load_model` (LightGBM).
 """
@@ -60,7 +68,7 @@ def score_accounts(readings: pa.Table, register: pa.Table | None = None,
 
 
 def score_accounts_sql(con, source: str, register: pa.Table | None = None,
-                       config: dict | None = None, chunk_rows: int = 1_000_000) -> pa.Table:
+                       config: dict | None = None, chunk_rows: int = 200_000) -> pa.Table:
     """The same on any relation ``source`` of ``con`` (table name, ``read_parquet('…')``, …)."""
     cfg = load_rules(config)
     parts = [chunk_features(chunk, cfg) for chunk in stream_daily(con, source, chunk_rows)]
@@ -86,12 +94,21 @@ def score_features(con, feats: pa.Table, register: pa.Table | None = None,
     hits, rule_flag = rule_hits(f, cfg)
     flagged = (score >= cfg["score"]["flag_threshold"]) | rule_flag
 
-    # mining load: against the own baseline after an onset, else against the peers' median level
+    # mining load: the step against the own baseline (weeks either side of the onset, on the
+    # series the onset was found on), else the level against the peers' median level; as the
+    # power while running (÷ duty: a daytime-only rig draws its full power for fewer hours)
     peer_day = f["peer_level_kw"] * 24.0
     on = f["has_onset"] > 0
     base = [np.where(on, f[k], peer_day) for k in ("base_q25", "base_kwh_day", "base_q75")]
-    lo, mid, hi = excess_power_w(*base, f["level_q25"], f["level_kwh_day"], f["level_q75"])
+    after = [np.where(on, f[a], f[b]) for a, b in (("after_q25", "level_q25"),
+                                                    ("after_q50", "level_kwh_day"),
+                                                    ("after_q75", "level_q75"))]
+    duty = np.where(on & np.isfinite(f["duty"]), np.clip(np.nan_to_num(f["duty"], nan=1.0),
+                                                         0.25, 1.0), 1.0)
+    duty = np.where(duty >= 0.8, 1.0, duty)                # a round-the-clock load is 24 h
+    lo, mid, hi = (v / duty for v in excess_power_w(*base, *after))
     f["power_w_mid"] = mid
+    f["run_duty"] = duty
 
     why: list[list[str]] = []
     floor = cfg["score"]["reasons_min_score"]
@@ -102,7 +119,7 @@ def score_features(con, feats: pa.Table, register: pa.Table | None = None,
             continue
         g = {k: (v[i] if isinstance(v, np.ndarray) else None) for k, v in f.items()}
         g["rule_hits"] = hits[i]
-        est = load_estimate(lo[i], mid[i], hi[i], level_kwh_day=f["level_kwh_day"][i],
+        est = load_estimate(lo[i], mid[i], hi[i], duty=duty[i], level_kwh_day=f["level_kwh_day"][i],
                             tariff_class=str(f["tariff_class"][i]), rules=cfg) \
             if hi[i] > 0 else None
         why.append(_reasons(g, {k: float(points[k][i]) for k in names}, cfg, est))
@@ -124,8 +141,9 @@ def score_features(con, feats: pa.Table, register: pa.Table | None = None,
         "peer_level_kw": pa.array(f["peer_level_kw"]),
         "power_w_mid": pa.array(mid, pa.float64(), mask=~np.isfinite(mid)),
     }
-    for k in FEATURES + ("level_q25", "level_q75", "base_q25", "base_q75", "first_day",
-                         "last_day", "ts_first", "ts_last", "utc_offset_min", "enough"):
+    for k in FEATURES + ("level_q25", "level_q75", "base_q25", "base_q75", "after_q25",
+                         "after_q50", "after_q75", "run_duty", "first_day", "last_day",
+                         "ts_first", "ts_last", "utc_offset_min", "enough"):
         if k not in out:
             out[k] = pa.array(f[k])
     for k in ("first_day", "last_day"):
@@ -189,6 +207,10 @@ class LoadProfileDetector:
             out.append(self._evidence(r, cfg))
         return out
 
+    def evidence(self, r: dict, cfg: dict | None = None) -> Evidence:
+        """The Evidence of one scored row (a ``score_accounts`` row as a dict)."""
+        return self._evidence(r, load_rules(self.config) if cfg is None else cfg)
+
     def _evidence(self, r: dict, cfg: dict) -> Evidence:
         first, last = r["ts_first"], r["ts_last"]
         onset = r["onset"]
@@ -200,6 +222,7 @@ class LoadProfileDetector:
         est = None
         if r["power_w_high"]:
             est = load_estimate(r["power_w_low"], r["power_w_mid"] or 0.0, r["power_w_high"],
+                                duty=r["run_duty"],
                                 level_kwh_day=r["level_kwh_day"], tariff_class=r["tariff_class"],
                                 rules=cfg)
         obs = {k: _finite(r[k]) for k in FEATURES if k in r}

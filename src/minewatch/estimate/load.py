@@ -4,6 +4,8 @@
   quartiles: ``low = (after_q25 − before_q75) / 24 h``, ``high = (after_q75 − before_q25) / 24 h``,
   ``mid = (after_median − before_median) / 24 h`` clipped into [low, high]. Without an onset the
   baseline is the median level of the account's peers (the account's own baseline is unseen).
+  The detector divides it by the load's duty (share of the day it runs) to get the power while
+  running, which sets the hardware; energy and bills use power × hours per day.
 * **GPU rigs**: power / rig power, with the rig band of ``meter_rules.toml`` (1 kW; 0.8–1.5 kW):
   ``rigs_low = P_low / 1.5 kW``, ``rigs_high = P_high / 0.8 kW``.
 * **ASICs**: units = power / unit power of each listed model (``energy.hardware_equivalents``).
@@ -52,9 +54,10 @@ def _r(x: float, digits: int = 3) -> float:
 
 
 def load_estimate(power_w_low: float, power_w_mid: float, power_w_high: float, *,
-                  level_kwh_day: float | None = None, tariff_class: str | None = None,
-                  rules: dict | None = None) -> dict:
-    """Hardware, hashrate per algorithm, monthly kWh and bill for one mining-load range (W)."""
+                  duty: float = 1.0, level_kwh_day: float | None = None,
+                  tariff_class: str | None = None, rules: dict | None = None) -> dict:
+    """Hardware, hashrate per algorithm, monthly kWh and bill for one mining-load range (W,
+    while running); ``duty``: the share of the day it runs (1 = round the clock)."""
     if rules is None:
         from ..detectors._load_score import load_rules
         rules = load_rules()
@@ -81,8 +84,10 @@ def load_estimate(power_w_low: float, power_w_mid: float, power_w_high: float, *
     days = float(rules["days"]["days_per_month"])
     cls = tariff_class if tariff_class in tariff else "unknown"
     price = float(tariff[cls])
-    mining = {"low": _r(lo * 24 * days / 1000), "mid": _r(mid * 24 * days / 1000),
-              "high": _r(hi * 24 * days / 1000)}
+    hours = 24.0 * min(max(float(duty), 0.0), 1.0)
+    mining = {"low": _r(lo * hours * days / 1000), "mid": _r(mid * hours * days / 1000),
+              "high": _r(hi * hours * days / 1000)}
+    out["hours_per_day"] = _r(hours)
     out["monthly_kwh"] = {"mining": mining}
     bill = {"tariff_class": cls, "price_cny_per_kwh": price, "currency": tariff["currency"],
             "mining_cny": {k: _r(v * price) for k, v in mining.items()}}
