@@ -19,6 +19,7 @@ import csv
 import io
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -562,3 +563,31 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+@dataclass
+class Staging:
+    lc: object = None     # the registered stream of the file, once registered
+
+
+@contextmanager
+def staged_transaction(store, tf: TabularFile, view: str, temp_tables: Sequence[str]):
+    """BEGIN … COMMIT around staging one file: on any error ROLLBACK (nothing half-ingested)
+    and unregister the file's stream; the staging temp tables are dropped either way."""
+    run = store._run
+    run("BEGIN TRANSACTION")
+    st = Staging()
+    try:
+        yield st
+        run("COMMIT")
+    except BaseException:
+        try:
+            run("ROLLBACK")
+        except Exception:  # noqa: BLE001 — the original error matters, not the rollback's
+            pass
+        if st.lc is not None:
+            unregister_source(store.con, tf, view)
+        raise
+    finally:
+        for t in temp_tables:
+            run(f"DROP TABLE IF EXISTS {t}")

@@ -49,7 +49,7 @@ from typing import Any, Sequence
 from ._tabular import (MeterInputError, TabularFile, Zone, clip_sql, col, expand_paths,
                        find_columns, is_numeric_type, norm_header, number_sql, parse_day,
                        parse_mapping, parse_tz, register_source, same_sql, sniff, sql_str,
-                       unregister_source)
+                       staged_transaction, unregister_source)
 
 __all__ = ["READING_COLUMNS", "INTERVALS", "FileIngest", "AccountQuality", "ReadingsReport",
            "ingest_readings", "ingest_readings_file", "account_quality", "parse_interval",
@@ -525,18 +525,21 @@ def ingest_readings_file(store, path: str | Path, *, mapping: dict[str, str] | N
     return fi
 
 
+STAGE_TABLES = ("_mw_stage", "_mw_rows", "_mw_fa", "_mw_exist", "_mw_acc_iv", "_mw_ivmap",
+                "_mw_days")
+
+
 def _ingest(store, tf: TabularFile, plan: _Plan, zone: Zone, forced: int | None, stamp: str,
             fi: FileIngest, max_rejects: int) -> None:
     run = store._run
     label = str(tf.path)
-    run("BEGIN TRANSACTION")
     lc = None
-    try:
+    with staged_transaction(store, tf, "_mw_src", STAGE_TABLES) as st:
         if plan.layout == "wide":
             run("CREATE OR REPLACE TEMP TABLE _mw_days (col VARCHAR, day DATE)")
             run("INSERT INTO _mw_days VALUES " + ", ".join(
                 f"({sql_str(col(i))}, DATE {sql_str(d.isoformat())})" for i, d in plan.days))
-        lc = register_source(store.con, tf, "_mw_src")
+        lc = st.lc = register_source(store.con, tf, "_mw_src")
         body = (_stage_wide_sql if plan.layout == "wide" else _stage_long_sql)(
             tf, plan, zone, "_mw_src")
         try:
@@ -566,19 +569,6 @@ def _ingest(store, tf: TabularFile, plan: _Plan, zone: Zone, forced: int | None,
             fi.notes.append(f"{fi.naive_rows} reading(s): {what} read as {zone.text} (--tz)")
 
         _store_rows(store, label, forced, stamp, zone, fi)
-        run("COMMIT")
-    except BaseException:
-        try:
-            run("ROLLBACK")
-        except Exception:  # noqa: BLE001
-            pass
-        if lc is not None:
-            unregister_source(store.con, tf, "_mw_src")
-        raise
-    finally:
-        for t in ("_mw_stage", "_mw_rows", "_mw_fa", "_mw_exist", "_mw_acc_iv", "_mw_ivmap",
-                  "_mw_days"):
-            run(f"DROP TABLE IF EXISTS {t}")
 
 
 def _resolve_intervals(store, tf: TabularFile, plan: _Plan, forced: int | None,

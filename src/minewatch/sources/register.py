@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 from ._tabular import (MeterInputError, TabularFile, clip_sql, col, find_columns,
                        is_numeric_type, number_sql, parse_mapping, register_source, sniff,
-                       unregister_source)
+                       staged_transaction, unregister_source)
 from .meters import READING_COLUMNS
 
 __all__ = ["REGISTER_COLUMNS", "TARIFF_NAMES", "RegisterReport", "ingest_register",
@@ -168,10 +168,9 @@ def _ingest(store, tf: TabularFile, roles: dict[str, int], rep: RegisterReport,
     kva = number_sql("contract_kva_raw")
     kva_unit = number_sql(r"regexp_extract(lower(contract_kva_raw), "
                           r"'^([0-9][0-9.,]*)\s*(kva|千伏安)$', 1)")
-    run("BEGIN TRANSACTION")
     lc = None
-    try:
-        lc = register_source(store.con, tf, "_mw_rsrc")
+    with staged_transaction(store, tf, "_mw_rsrc", ("_mw_rstage", "_mw_reg")) as st:
+        lc = st.lc = register_source(store.con, tf, "_mw_rsrc")
         stage_sql = (f"""
             CREATE OR REPLACE TEMP TABLE _mw_rstage AS
             WITH a AS (
@@ -254,15 +253,3 @@ def _ingest(store, tf: TabularFile, roles: dict[str, int], rep: RegisterReport,
         for cls, cnt in run("SELECT coalesce(tariff_class, 'unknown'), count(*) FROM _mw_reg "
                             "GROUP BY 1 ORDER BY 2 DESC, 1") if "tariff_class" in present else []:
             rep.tariff_classes[cls] = int(cnt)
-        run("COMMIT")
-    except BaseException:
-        try:
-            run("ROLLBACK")
-        except Exception:  # noqa: BLE001
-            pass
-        if lc is not None:
-            unregister_source(store.con, tf, "_mw_rsrc")
-        raise
-    finally:
-        run("DROP TABLE IF EXISTS _mw_rstage")
-        run("DROP TABLE IF EXISTS _mw_reg")
